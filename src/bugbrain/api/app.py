@@ -1,0 +1,66 @@
+"""``create_app(settings)`` builds the whole service; nothing is created at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from bugbrain import __version__
+from bugbrain.api import errors
+from bugbrain.api.context import AppContext
+from bugbrain.api.routes import artifacts, executions, resources
+from bugbrain.artifacts.store import LocalArtifactStore, load_or_create_secret
+from bugbrain.db.engine import create_engine
+from bugbrain.db.migrate import upgrade
+from bugbrain.settings import Settings
+from bugbrain.worker.pool import WorkerPool, recover_after_restart
+
+log = logging.getLogger("bugbrain")
+
+DESCRIPTION = """Run end-to-end browser test plans and read what broke and why.
+
+Every `/api/v1` request needs `Authorization: Bearer bugbrain_sk_…`
+(create a key with `bugbrain keys create --name ci`)."""
+
+
+def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    upgrade(engine)
+    store = LocalArtifactStore(settings.artifacts_dir)
+    secret = load_or_create_secret(settings.data_dir, settings.secret_key)
+    ctx = AppContext(settings=settings, engine=engine, store=store, secret=secret, pool=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        recover_after_restart(engine, settings)
+        if start_workers:
+            ctx.pool = WorkerPool(engine, settings, store)
+            ctx.pool.start()
+        try:
+            yield
+        finally:
+            if ctx.pool is not None:
+                ctx.pool.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="bugbrain",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    app.include_router(executions.router)
+    app.include_router(resources.router)
+    app.include_router(artifacts.router)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,41 @@
+"""Screenshots and other artifacts: by signed URL, or by the same path with a key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from bugbrain.api.deps import Ctx, authenticate
+from bugbrain.api.errors import error_response
+from bugbrain.artifacts.signing import verify
+from bugbrain.db.engine import read_tx
+from bugbrain.errors import NotFound
+from bugbrain.services import executions
+
+router = APIRouter(prefix="/api/v1", tags=["artifacts"])
+
+
+@router.get("/artifacts/{path:path}", response_class=FileResponse)
+def get_artifact(
+    path: str,
+    request: Request,
+    ctx: Ctx,
+    expires: Annotated[str | None, Query()] = None,
+    signature: Annotated[str | None, Query()] = None,
+) -> Response:
+    if expires is not None or signature is not None:
+        problem = verify(ctx.secret, path, expires or "", signature or "")
+        if problem is not None:
+            return error_response(403, "forbidden", f"Artifact link rejected: {problem}")
+    else:
+        principal = authenticate(request, ctx)
+        execution_id = path.split("/", 1)[0]
+        with read_tx(ctx.engine) as conn:
+            executions.get(conn, principal.workspace_id, execution_id)
+    file = ctx.store.resolve(path)
+    if file is None:
+        raise NotFound(f"Artifact {path} not found")
+    media = "image/png" if file.suffix == ".png" else None
+    return FileResponse(file, media_type=media, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,217 @@
+"""The ``bugbrain`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bugbrain import __version__
+from bugbrain.errors import BugbrainError, ConfigError, Conflict, InvalidInput, NotFound
+from bugbrain.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+EXIT_CODES: dict[type[BugbrainError], int] = {
+    ConfigError: 2,
+    InvalidInput: 2,
+    NotFound: 3,
+    Conflict: 4,
+}
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bugbrain.server import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def _open_engine(args: argparse.Namespace) -> Engine:
+    from bugbrain.db.engine import create_engine
+    from bugbrain.db.migrate import upgrade
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    upgrade(engine)
+    return engine
+
+
+def _parse_expiry(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput.field("expires", f"not an ISO 8601 date: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from bugbrain.db.engine import write_tx
+    from bugbrain.services import keys
+
+    engine = _open_engine(args)
+    with write_tx(engine) as conn:
+        created = keys.create_key(
+            conn,
+            name=args.name,
+            workspace=args.workspace,
+            environment=args.environment,
+            expires_at=_parse_expiry(args.expires),
+        )
+    if args.json:
+        print(
+            json.dumps({"id": created.id, "key": created.key, "workspace": created.workspace_name})
+        )
+    else:
+        print(created.key)
+        print(
+            f"Created key {created.id} ({created.name}) in workspace {created.workspace_name!r}. "
+            "It is shown only once: store it now.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from bugbrain.db.engine import read_tx
+    from bugbrain.services import keys
+
+    engine = _open_engine(args)
+    with read_tx(engine) as conn:
+        rows = keys.list_keys(conn, args.workspace)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['id']}  {row['state']:<8} {row['prefix']:<28} {row['workspace']:<16} "
+            f"{row['name']}  last used: {row['last_used_at'] or 'never'}"
+        )
+    if not rows:
+        print("no keys", file=sys.stderr)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from bugbrain.db.engine import write_tx
+    from bugbrain.services import keys
+
+    engine = _open_engine(args)
+    with write_tx(engine) as conn:
+        keys.revoke_key(conn, args.key_id)
+    print(f"Revoked {args.key_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bugbrain.demo.run import run_demo
+
+    return run_demo(
+        data_dir=Path(args.data_dir) if args.data_dir else Path("./bugbrain-demo-data"),
+        port=args.port,
+        shop_port=args.shop_port,
+        keep_running=not args.no_wait,
+    )
+
+
+def cmd_demo_app(args: argparse.Namespace) -> int:
+    from bugbrain.demo.shop import run_shop
+
+    run_shop(args.host, args.port)
+    return 0
+
+
+def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", help="data directory (env BUGBRAIN_DATA_DIR, default ./bugbrain-data)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bugbrain", description="Self-hosted end-to-end browser testing."
+    )
+    parser.add_argument("--version", action="version", version=f"bugbrain {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API server with in-process workers")
+    serve.add_argument("--host", help="bind address (env BUGBRAIN_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env BUGBRAIN_PORT, default 8000)")
+    serve.add_argument(
+        "--workers", type=int, help="concurrent executions (env BUGBRAIN_WORKERS, default 2)"
+    )
+    _data_dir_arg(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--workspace", default="default", help="workspace name (created if needed)")
+    create.add_argument("--environment", choices=["prod", "dev"], default="prod")
+    create.add_argument("--expires", help="expiry, ISO 8601 (default: never)")
+    create.add_argument("--json", action="store_true", help="print JSON instead of the bare key")
+    _data_dir_arg(create)
+    create.set_defaults(func=cmd_keys_create)
+    listing = keys.add_parser("list", help="list keys (never shows the secret)")
+    listing.add_argument("--workspace")
+    listing.add_argument("--json", action="store_true")
+    _data_dir_arg(listing)
+    listing.set_defaults(func=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("key_id")
+    _data_dir_arg(revoke)
+    revoke.set_defaults(func=cmd_keys_revoke)
+
+    demo = sub.add_parser(
+        "demo", help="start the demo shop and the server, and run a demo execution"
+    )
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--shop-port", type=int, default=8001)
+    demo.add_argument("--no-wait", action="store_true", help="stop after printing the results")
+    _data_dir_arg(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    shop = sub.add_parser("demo-app", help="serve only the demo shop")
+    shop.add_argument("--host", default="127.0.0.1")
+    shop.add_argument("--port", type=int, default=8001)
+    shop.set_defaults(func=cmd_demo_app)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BugbrainError as exc:
+        code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
+        print(f"bugbrain: error: {exc.message}", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

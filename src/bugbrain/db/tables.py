@@ -1,0 +1,184 @@
+"""Table definitions (SQLAlchemy Core). The database is the source of truth for
+status, progress, leases and cancel requests; the queue only carries ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC, on every backend alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _id(name: str = "id") -> sa.Column[Any]:
+    return sa.Column(name, sa.String(40), primary_key=True)
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> sa.Column[Any]:
+    table = target.split(".")[0]
+    name = {"workspaces": "workspace_id", "projects": "project_id"}.get(table, f"{table}_id")
+    return sa.Column(
+        name, sa.String(40), sa.ForeignKey(target, ondelete=ondelete), nullable=nullable
+    )
+
+
+def _timestamps() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("environment", sa.String(10), nullable=False),
+    # First characters of the key, shown in listings so people can tell keys apart.
+    sa.Column("display_prefix", sa.String(40), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=True),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.Column("last_used_at", UTCDateTime(), nullable=True),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("base_url", sa.String(2000), nullable=True),
+    sa.Column("environments", sa.JSON(), nullable=False),
+    sa.Column("default_environment", sa.String(100), nullable=True),
+    sa.Column("variables", sa.JSON(), nullable=False),
+    *_timestamps(),
+)
+
+test_cases = sa.Table(
+    "test_cases",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    _fk("projects.id"),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("priority", sa.String(20), nullable=False),
+    sa.Column("tags", sa.JSON(), nullable=False),
+    sa.Column("steps", sa.JSON(), nullable=False),
+    *_timestamps(),
+    sa.Index("ix_test_cases_project_created", "project_id", "created_at"),
+)
+
+test_plans = sa.Table(
+    "test_plans",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    _fk("projects.id"),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("test_case_ids", sa.JSON(), nullable=False),
+    sa.Column("parallelism", sa.Integer(), nullable=False),
+    sa.Column("stop_on_first_failure", sa.Boolean(), nullable=False),
+    sa.Column("screenshot_mode", sa.String(20), nullable=False),
+    sa.Column("element_wait_timeout_ms", sa.Integer(), nullable=False),
+    sa.Column("browser", sa.String(20), nullable=False),
+    *_timestamps(),
+    sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
+)
+
+executions = sa.Table(
+    "executions",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    _fk("projects.id"),
+    # Plain column, no FK: an execution outlives edits and deletion of its plan.
+    sa.Column("test_plan_id", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("environment", sa.String(100), nullable=True),
+    sa.Column("timeout_seconds", sa.Integer(), nullable=False),
+    # Everything the runner needs, frozen at creation: later edits of the plan
+    # or its tests do not change a run that is already queued.
+    sa.Column("spec", sa.JSON(), nullable=False),
+    sa.Column("total_tests", sa.Integer(), nullable=False),
+    sa.Column("passed_tests", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("failed_tests", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("skipped_tests", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("failure_reason", sa.String(40), nullable=True),
+    sa.Column("failure_message", sa.Text(), nullable=True),
+    sa.Column("cancellation_reason", sa.String(40), nullable=True),
+    sa.Column("browser_version", sa.String(100), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=True),
+    sa.Column("completed_at", UTCDateTime(), nullable=True),
+    sa.Column("cancelled_at", UTCDateTime(), nullable=True),
+    sa.Column("worker_id", sa.String(60), nullable=True),
+    sa.Column("lease_token", sa.String(40), nullable=True),
+    sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_executions_project_created", "project_id", "created_at"),
+    sa.Index("ix_executions_status_created", "status", "created_at"),
+)
+
+test_results = sa.Table(
+    "test_results",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.String(40),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("test_case_id", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=True),
+    sa.Column("duration_ms", sa.Integer(), nullable=True),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("error_type", sa.String(40), nullable=True),
+    sa.Column("failed_step_id", sa.String(40), nullable=True),
+    sa.Column("screenshot", sa.String(500), nullable=True),
+    sa.Column("final_url", sa.String(2000), nullable=True),
+    sa.Column("steps", sa.JSON(), nullable=False),
+)

@@ -1,0 +1,121 @@
+"""What the demo creates through the API: a project, test cases and a plan
+against the bundled shop. One test is meant to fail, to show failure output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bugbrain.demo.shop import DEMO_EMAIL, DEMO_PASSWORD
+
+Step = dict[str, Any]
+
+
+def _step(
+    description: str, action: str, selector: str | None = None, value: str | None = None
+) -> Step:
+    return {"description": description, "action": action, "selector": selector, "value": value}
+
+
+LOGIN: list[Step] = [
+    _step("Open the login page", "navigate", value="/login"),
+    _step("Enter the email", "fill", "#email", "{{email}}"),
+    _step("Enter the password", "fill", "#password", "{{password}}"),
+    _step("Click Sign in", "click", "#login-btn"),
+]
+
+
+def test_cases() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "Login Flow",
+            "priority": "critical",
+            "tags": ["smoke", "auth"],
+            "steps": [
+                *LOGIN,
+                _step("Land on the catalog", "assert_url", value="/catalog"),
+                _step("See the catalog heading", "assert_text", "h1", "Catalog"),
+            ],
+        },
+        {
+            "name": "Add to Cart",
+            "priority": "high",
+            "tags": ["cart"],
+            "steps": [
+                *LOGIN,
+                _step("Add the Blue Mug", "click", "[data-testid=add-to-cart-blue-mug]"),
+                _step("See the confirmation", "assert_text", value="Added Blue Mug to cart"),
+                _step("Open the cart", "click", "#cart-link"),
+                _step("The mug is in the cart", "assert_text", ".cart-table", "Blue Mug"),
+                _step("The total is right", "assert_text", ".cart-total", "$12.00"),
+            ],
+        },
+        {
+            "name": "Checkout",
+            "priority": "critical",
+            "tags": ["checkout"],
+            "steps": [
+                *LOGIN,
+                _step("Add Green Tea", "click", "[data-testid=add-to-cart-green-tea]"),
+                _step("Go to checkout", "navigate", value="/checkout"),
+                _step("Enter the name", "fill", "#name", "Ada Lovelace"),
+                _step("Enter the address", "fill", "#address", "12 Analytical Row"),
+                _step("Enter the city", "fill", "#city", "London"),
+                _step("Choose the country", "select", "#country", "Germany"),
+                _step("Ask for express shipping", "check", "#express"),
+                _step("Place the order", "click", "#place-order"),
+                _step("See the confirmation", "assert_text", "h1", "Order confirmed"),
+                _step("An order number is shown", "assert_visible", ".order-number"),
+            ],
+        },
+        {
+            "name": "Checkout requires a name",
+            "priority": "medium",
+            "tags": ["checkout", "validation"],
+            "steps": [
+                *LOGIN,
+                _step("Add a Notebook", "click", "[data-testid=add-to-cart-notebook]"),
+                _step("Go to checkout", "navigate", value="/checkout"),
+                _step("Place the order without details", "click", "#place-order"),
+                _step(
+                    "See the validation message",
+                    "assert_text",
+                    "[role=alert]",
+                    "Full name is required",
+                ),
+            ],
+        },
+        {
+            "name": "Wrong password is rejected",
+            "priority": "high",
+            "tags": ["auth"],
+            "steps": [
+                _step("Open the login page", "navigate", value="/login"),
+                _step("Enter the email", "fill", "#email", "{{email}}"),
+                _step("Enter a wrong password", "fill", "#password", "not-the-password"),
+                _step("Press Enter", "press", "#password", "Enter"),
+                _step("See the error", "assert_text", ".error", "Invalid email or password"),
+                _step("Still on the login page", "assert_title", value="Login"),
+            ],
+        },
+        {
+            # Meant to fail: the shop has no wishlist, so the selector finds nothing.
+            "name": "Save to wishlist",
+            "priority": "low",
+            "tags": ["demo-failure"],
+            "steps": [
+                *LOGIN,
+                _step("Save the Red Mug for later", "click", ".add-to-wishlist-btn"),
+                _step("See it in the wishlist", "assert_text", value="Saved for later"),
+            ],
+        },
+    ]
+
+
+def project(shop_url: str) -> dict[str, Any]:
+    return {
+        "name": "Demo Shop",
+        "base_url": shop_url,
+        "environments": {"local": {"base_url": shop_url, "variables": {}}},
+        "default_environment": "local",
+        "variables": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+    }

@@ -1,0 +1,255 @@
+"""Execute one (validated, substituted) step on a Playwright page."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from bugbrain.runner import errors
+from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.steps import join_url, navigate_target, normalize_ws, truncate, wait_target
+
+_POLL_INTERVAL_S = 0.1
+
+# (expected, actual) reported in the step result; (None, None) for non-assertions.
+Outcome = tuple[str | None, str | None]
+_NO_OUTCOME: Outcome = (None, None)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    element_timeout_ms: int
+    navigation_timeout_ms: int
+    base_url: str | None
+
+
+async def _poll(
+    check: Callable[[], Awaitable[tuple[bool, str]]], timeout_ms: int
+) -> tuple[bool, str]:
+    """Re-run ``check`` until it passes or ``timeout_ms`` elapses (expect-style)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_ms / 1000
+    actual = ""
+    while True:
+        try:
+            ok, actual = await check()
+        except PlaywrightError:
+            ok = False  # e.g. execution context destroyed mid-navigation: retry
+        if ok:
+            return True, actual
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False, actual
+        await asyncio.sleep(min(_POLL_INTERVAL_S, remaining))
+
+
+def _remaining_ms(deadline: float) -> int:
+    return max(1, int((deadline - asyncio.get_running_loop().time()) * 1000))
+
+
+async def _navigate(page: Page, selector: str | None, value: str | None, ctx: StepContext) -> None:
+    target = navigate_target(selector, value) or ""
+    try:
+        url = join_url(ctx.base_url, target)
+    except ValueError as exc:
+        raise StepFailure(errors.INVALID_STEP, str(exc)) from None
+    try:
+        response = await page.goto(url, timeout=ctx.navigation_timeout_ms)
+    except PlaywrightTimeoutError:
+        raise StepFailure(
+            errors.TIMEOUT, f"Navigation to {url} timed out after {ctx.navigation_timeout_ms} ms"
+        ) from None
+    except PlaywrightError as exc:
+        reason = errors.net_error_code(exc) or errors.first_line(exc)
+        raise StepFailure(
+            errors.NAVIGATION_ERROR, f"Navigation to {url} failed: {reason}"
+        ) from None
+    if response is not None and response.status >= 400:
+        raise StepFailure(
+            errors.NAVIGATION_ERROR, f"Navigation to {url} failed: HTTP {response.status}"
+        )
+
+
+async def _element_action(
+    page: Page, action: str, selector: str, value: str | None, ctx: StepContext
+) -> None:
+    locator = page.locator(selector)
+    timeout = ctx.element_timeout_ms
+    try:
+        if action == "click":
+            await locator.click(timeout=timeout)
+        elif action == "fill":
+            await locator.fill(value or "", timeout=timeout)
+        elif action == "select":
+            await locator.select_option(value or "", timeout=timeout)
+        elif action == "check":
+            await locator.check(timeout=timeout)
+        elif action == "uncheck":
+            await locator.uncheck(timeout=timeout)
+        elif action == "hover":
+            await locator.hover(timeout=timeout)
+        elif action == "press":
+            await locator.press(value or "", timeout=timeout)
+        else:  # pragma: no cover - guarded by execute_step
+            raise StepFailure(errors.INVALID_STEP, f"Unsupported element action {action!r}")
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, action, value) from None
+
+
+async def _attached(locator: Locator, selector: str, timeout_ms: int) -> None:
+    """Wait for exactly one element; element_not_found / ambiguous_selector otherwise."""
+    try:
+        await locator.wait_for(state="attached", timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        count = await errors.safe_count(locator)
+        if count is not None and count > 1:
+            raise errors.ambiguous(selector, count) from None
+        raise errors.not_found(selector) from None
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, "assert_text") from None
+
+
+async def _wait(page: Page, selector: str | None, value: str | None, ctx: StepContext) -> None:
+    sel, ms = wait_target(selector, value)
+    if sel is None:
+        await asyncio.sleep((ms or 0) / 1000)
+        return
+    timeout = int(ms) if ms is not None else ctx.element_timeout_ms
+    locator = page.locator(sel)
+    try:
+        await locator.wait_for(state="visible", timeout=max(1, timeout))
+    except PlaywrightTimeoutError:
+        count = await errors.safe_count(locator)
+        if count is not None and count > 1:
+            raise errors.ambiguous(sel, count) from None
+        why = "no matching element" if count == 0 else "element is hidden"
+        raise StepFailure(
+            errors.TIMEOUT, f"Timed out after {timeout} ms waiting for {sel} to be visible ({why})"
+        ) from None
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, sel, "wait") from None
+
+
+def _text_matches(expected: str, text: str) -> bool:
+    return expected in text or normalize_ws(expected) in normalize_ws(text)
+
+
+async def _assert_text(
+    page: Page, selector: str | None, expected: str, ctx: StepContext
+) -> Outcome:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.element_timeout_ms / 1000
+    if selector:
+        locator = page.locator(selector)
+        await _attached(locator, selector, ctx.element_timeout_ms)
+        where = f"in {selector}"
+    else:
+        locator = page.locator("body")
+        where = "on page"
+
+    async def check() -> tuple[bool, str]:
+        text = await locator.inner_text(timeout=min(1000, _remaining_ms(deadline)))
+        return _text_matches(expected, text), text
+
+    ok, actual = await _poll(check, _remaining_ms(deadline))
+    shown = truncate(normalize_ws(actual))
+    if not ok:
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected text '{expected}' not found {where}",
+            expected=expected,
+            actual=shown,
+        )
+    return expected, shown
+
+
+async def _assert_visible(page: Page, selector: str, ctx: StepContext) -> Outcome:
+    locator = page.locator(selector)
+    try:
+        await locator.wait_for(state="visible", timeout=ctx.element_timeout_ms)
+    except PlaywrightTimeoutError:
+        count = await errors.safe_count(locator)
+        if count == 0:
+            raise errors.not_found(selector) from None
+        if count is not None and count > 1:
+            raise errors.ambiguous(selector, count) from None
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected {selector} to be visible but it is hidden",
+            expected="visible",
+            actual="hidden",
+        ) from None
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, "assert_visible") from None
+    return "visible", "visible"
+
+
+async def _assert_url(page: Page, expected: str, ctx: StepContext) -> Outcome:
+    async def check() -> tuple[bool, str]:
+        url = page.url
+        return expected in url or urlsplit(url).path == expected, url
+
+    ok, actual = await _poll(check, ctx.element_timeout_ms)
+    if not ok:
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected URL to contain '{expected}' but was '{actual}'",
+            expected=expected,
+            actual=actual,
+        )
+    return expected, actual
+
+
+async def _assert_title(page: Page, expected: str, ctx: StepContext) -> Outcome:
+    async def check() -> tuple[bool, str]:
+        title = await page.title()
+        return expected in title, title
+
+    ok, actual = await _poll(check, ctx.element_timeout_ms)
+    if not ok:
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected title to contain '{expected}' but was '{actual}'",
+            expected=expected,
+            actual=actual,
+        )
+    return expected, actual
+
+
+async def execute_step(
+    page: Page, action: str, selector: str | None, value: str | None, ctx: StepContext
+) -> Outcome:
+    """Run one step. ``action`` is canonical and the step already validated/substituted.
+
+    Raises StepFailure for reportable failures; other exceptions are the caller's.
+    """
+    if action == "navigate":
+        await _navigate(page, selector, value, ctx)
+        return _NO_OUTCOME
+    if action == "wait":
+        await _wait(page, selector, value, ctx)
+        return _NO_OUTCOME
+    if action == "press" and not selector:
+        try:
+            await page.keyboard.press(value or "")
+        except PlaywrightError as exc:
+            raise await errors.translate(exc, None, None, action, value) from None
+        return _NO_OUTCOME
+    if action == "assert_text":
+        return await _assert_text(page, selector, value or "", ctx)
+    if action == "assert_visible":
+        return await _assert_visible(page, selector or "", ctx)
+    if action == "assert_url":
+        return await _assert_url(page, value or "", ctx)
+    if action == "assert_title":
+        return await _assert_title(page, value or "", ctx)
+    if selector is None:
+        raise StepFailure(errors.INVALID_STEP, f"Action '{action}' requires a selector")
+    await _element_action(page, action, selector, value, ctx)
+    return _NO_OUTCOME

@@ -1,0 +1,138 @@
+"""Child-process entry point: ``python -m bugbrain.runner.child SPEC_PATH``.
+
+stdout carries only JSON-line events (see engine.run_spec); everything else goes
+to stderr.  Exit codes: 0 done, 1 internal error / killed, 2 invalid spec,
+3 browser launch failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any, TextIO
+
+import psutil
+
+from bugbrain.runner.engine import BrowserLaunchError, run_spec
+from bugbrain.runner.errors import first_line
+from bugbrain.runner.spec import parse_spec
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INVALID_SPEC = 2
+EXIT_LAUNCH_FAILED = 3
+
+_WATCHDOG_INTERVAL_S = 0.5
+
+log = logging.getLogger("bugbrain.runner.child")
+
+
+class JsonLineEmitter:
+    """Writes one JSON object per line and flushes it; thread-safe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event, separators=(",", ":"), default=str)
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+
+def _claim_stdout() -> TextIO:
+    """Keep the real stdout for events only; point fd 1 and sys.stdout at stderr.
+
+    Anything printed by accident (libraries, subprocesses inheriting fd 1) then
+    lands on stderr instead of corrupting the event stream.
+    """
+    sys.stdout.flush()
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(events_fd, "w", encoding="utf-8", buffering=1)
+
+
+def kill_descendants() -> None:
+    """SIGKILL every descendant (Playwright driver, Chromium and its helpers)."""
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    with contextlib.suppress(psutil.Error):
+        psutil.wait_procs(children, timeout=3)
+
+
+def _die(code: int) -> None:
+    kill_descendants()
+    os._exit(code)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _die(EXIT_INTERNAL)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_WATCHDOG_INTERVAL_S)
+        if os.getppid() != parent_pid:
+            log.error("parent process %d went away; killing the browser", parent_pid)
+            _die(EXIT_INTERNAL)
+
+
+def install_guards() -> None:
+    """Parent-death watchdog thread plus SIGTERM/SIGINT handlers (main thread only)."""
+    thread = threading.Thread(
+        target=_watch_parent, args=(os.getppid(),), name="parent-watchdog", daemon=True
+    )
+    thread.start()
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the spec at argv[0]. Meant to be the whole process (it takes over fd 1)."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    args = sys.argv[1:] if argv is None else argv
+    emit = JsonLineEmitter(_claim_stdout())
+    install_guards()
+    if len(args) != 1:
+        emit({"event": "fatal", "reason": "invalid_spec", "message": "usage: child SPEC_PATH"})
+        return EXIT_INVALID_SPEC
+    try:
+        with open(args[0], encoding="utf-8") as fh:
+            spec = parse_spec(json.load(fh))
+    except (OSError, ValueError) as exc:
+        emit({"event": "fatal", "reason": "invalid_spec", "message": first_line(exc)})
+        return EXIT_INVALID_SPEC
+    try:
+        asyncio.run(run_spec(spec, emit))
+    except BrowserLaunchError as exc:
+        emit({"event": "fatal", "reason": "browser_launch_failed", "message": first_line(exc)})
+        return EXIT_LAUNCH_FAILED
+    except Exception as exc:
+        log.exception("runner crashed")
+        emit({"event": "fatal", "reason": "internal_error", "message": first_line(exc)})
+        kill_descendants()
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,320 @@
+"""Run a RunSpec with Playwright: one browser, one fresh context per test, events via ``emit``."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+
+from bugbrain.runner import errors
+from bugbrain.runner.actions import StepContext, execute_step
+from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
+from bugbrain.runner.steps import (
+    VariableMissingError,
+    normalize_action,
+    safe_name,
+    should_screenshot,
+    step_display_name,
+    substitute,
+    validate_step,
+)
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]
+
+BROWSER_ARGS: Final[list[str]] = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SYSTEM_CHROMIUM: Final = "/usr/bin/chromium"
+_SCREENSHOT_TIMEOUT_MS: Final = 10_000
+
+
+class BrowserLaunchError(RuntimeError):
+    """The browser (or the Playwright driver) could not be started."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _elapsed_ms(start: float) -> int:
+    return int((time.monotonic() - start) * 1000)
+
+
+def _executable(pw: Playwright, configured: str | None) -> str | None:
+    """Explicit path; else Playwright's own Chromium if installed (None); else the system one."""
+    if configured:
+        return configured
+    try:
+        own = pw.chromium.executable_path
+    except Exception:  # pragma: no cover - defensive
+        own = ""
+    return None if own and os.path.exists(own) else SYSTEM_CHROMIUM
+
+
+async def _launch(pw: Playwright, spec: RunSpec) -> Browser:
+    try:
+        return await pw.chromium.launch(
+            executable_path=_executable(pw, spec.chromium_path),
+            headless=spec.headless,
+            args=BROWSER_ARGS,
+        )
+    except Exception as exc:
+        raise BrowserLaunchError(errors.first_line(exc)) from exc
+
+
+def _dir_names(tests: tuple[TestSpec, ...]) -> dict[int, str]:
+    counts = Counter(t.test_id for t in tests)
+    return {
+        t.position: safe_name(t.test_id if counts[t.test_id] == 1 else f"{t.position}_{t.test_id}")
+        for t in tests
+    }
+
+
+def _file_names(steps: tuple[StepSpec, ...]) -> list[str]:
+    counts = Counter(s.step_id for s in steps)
+    return [
+        safe_name(s.step_id if counts[s.step_id] == 1 else f"{i}_{s.step_id}")
+        for i, s in enumerate(steps)
+    ]
+
+
+def _preview(step: StepSpec, variables: dict[str, str]) -> tuple[str | None, str | None]:
+    """Selector and value substituted where possible (for skipped steps)."""
+    try:
+        return substitute(step.selector, variables), substitute(step.value, variables)
+    except VariableMissingError:
+        return step.selector, step.value
+
+
+def _step_result(step: StepSpec, selector: str | None, value: str | None) -> StepResult:
+    return {
+        "step_id": step.step_id,
+        "name": step_display_name(step.description, step.action, selector, value),
+        "action": normalize_action(step.action) if step.action.strip() else "",
+        "selector": selector,
+        "value": value,
+        "status": "skipped",
+        "duration_ms": 0,
+        "error": None,
+        "error_type": None,
+        "expected": None,
+        "actual": None,
+        "screenshot": None,
+        "url": None,
+    }
+
+
+class _Runner:
+    def __init__(self, spec: RunSpec, browser: Browser, emit: Emit) -> None:
+        self.spec = spec
+        self.browser = browser
+        self.emit = emit
+        self.variables = dict(spec.variables)
+        self.ctx = StepContext(
+            element_timeout_ms=spec.element_wait_timeout_ms,
+            navigation_timeout_ms=spec.navigation_timeout_ms,
+            base_url=spec.base_url,
+        )
+        self.dirs = _dir_names(spec.tests)
+        self.semaphore = asyncio.Semaphore(spec.parallelism)
+        self.stopped = False
+
+    async def run_all(self) -> None:
+        ordered = sorted(self.spec.tests, key=lambda t: t.position)
+        await asyncio.gather(*(self._guarded(test) for test in ordered))
+
+    async def _guarded(self, test: TestSpec) -> None:
+        async with self.semaphore:
+            if self.stopped:
+                result = self._skipped_test(test)
+            else:
+                result = await self._run_test(test)
+                if result["status"] == "failed" and self.spec.stop_on_first_failure:
+                    self.stopped = True
+        self.emit({"event": "test_finished", "position": test.position, "result": result})
+
+    def _skipped_test(self, test: TestSpec) -> TestResult:
+        steps = [_step_result(s, *_preview(s, self.variables)) for s in test.steps]
+        for step_result in steps:
+            self.emit({"event": "step_finished", "position": test.position, "step": step_result})
+        return {
+            "test_id": test.test_id,
+            "name": test.name,
+            "status": "skipped",
+            "started_at": None,
+            "duration_ms": 0,
+            "error": None,
+            "error_type": None,
+            "failed_step_id": None,
+            "screenshot": None,
+            "final_url": None,
+            "steps": steps,
+        }
+
+    async def _open_page(self) -> tuple[BrowserContext, Page]:
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 720})
+        try:
+            context.set_default_timeout(self.spec.element_wait_timeout_ms)
+            context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
+            return context, await context.new_page()
+        except BaseException:
+            await context.close()
+            raise
+
+    async def _run_test(self, test: TestSpec) -> TestResult:
+        started_at, start = now_iso(), time.monotonic()
+        self.emit(
+            {
+                "event": "test_started",
+                "position": test.position,
+                "test_id": test.test_id,
+                "started_at": started_at,
+            }
+        )
+        result: TestResult = {
+            "test_id": test.test_id,
+            "name": test.name,
+            "status": "passed",
+            "started_at": started_at,
+            "duration_ms": 0,
+            "error": None,
+            "error_type": None,
+            "failed_step_id": None,
+            "screenshot": None,
+            "final_url": None,
+            "steps": [],
+        }
+        context: BrowserContext | None = None
+        page: Page | None = None
+        try:
+            context, page = await self._open_page()
+        except Exception as exc:
+            result["status"] = "failed"
+            result["error_type"] = errors.ERROR
+            result["error"] = f"Could not open a browser page: {errors.first_line(exc)}"
+        try:
+            files = _file_names(test.steps)
+            for step, file_name in zip(test.steps, files, strict=True):
+                if page is None or result["status"] == "failed":
+                    step_result = _step_result(step, *_preview(step, self.variables))
+                else:
+                    step_result = await self._run_step(page, test, step, file_name)
+                    if step_result["status"] == "failed":
+                        result["status"] = "failed"
+                        result["error"] = step_result["error"]
+                        result["error_type"] = step_result["error_type"]
+                        result["failed_step_id"] = step.step_id
+                        result["screenshot"] = step_result["screenshot"]
+                    elif step_result["screenshot"]:
+                        result["screenshot"] = step_result["screenshot"]
+                result["steps"].append(step_result)
+                self.emit(
+                    {"event": "step_finished", "position": test.position, "step": step_result}
+                )
+            result["final_url"] = page.url if page is not None else None
+        finally:
+            if context is not None:
+                try:
+                    await context.close()
+                except Exception as exc:  # browser gone: nothing more to do
+                    log.warning("closing context failed: %s", errors.first_line(exc))
+        result["duration_ms"] = _elapsed_ms(start)
+        return result
+
+    async def _run_step(
+        self, page: Page, test: TestSpec, step: StepSpec, file_name: str
+    ) -> StepResult:
+        start = time.monotonic()
+        selector, value = step.selector, step.value
+        result = _step_result(step, selector, value)
+        action = result["action"]
+        try:
+            problem = validate_step(step)
+            if problem is None:
+                try:
+                    selector = substitute(step.selector, self.variables)
+                    value = substitute(step.value, self.variables)
+                except VariableMissingError as exc:
+                    raise StepFailure(errors.VARIABLE_MISSING, str(exc)) from None
+                problem = validate_step(dataclasses.replace(step, selector=selector, value=value))
+            if problem is not None:
+                raise StepFailure(errors.INVALID_STEP, problem)
+            selector = selector if selector and selector.strip() else None
+            result["expected"], result["actual"] = await execute_step(
+                page, action, selector, value, self.ctx
+            )
+            result["status"] = "passed"
+        except StepFailure as failure:
+            result["status"] = "failed"
+            result["error"], result["error_type"] = failure.message, failure.error_type
+            result["expected"], result["actual"] = failure.expected, failure.actual
+        except Exception as exc:
+            log.exception("unexpected error in step %s", step.step_id)
+            result["status"] = "failed"
+            result["error"], result["error_type"] = errors.first_line(exc), errors.ERROR
+        result["selector"], result["value"] = selector, value
+        result["name"] = step_display_name(step.description, step.action, selector, value)
+        failed = result["status"] == "failed"
+        if should_screenshot(self.spec.screenshot_mode, action, failed):
+            result["screenshot"] = await self._screenshot(page, test, file_name)
+        try:
+            result["url"] = page.url
+        except Exception:  # pragma: no cover - page.url is a cached property
+            result["url"] = None
+        result["duration_ms"] = _elapsed_ms(start)
+        return result
+
+    async def _screenshot(self, page: Page, test: TestSpec, file_name: str) -> str | None:
+        rel = f"{self.dirs[test.position]}/{file_name}.png"
+        path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            await page.screenshot(path=path, timeout=_SCREENSHOT_TIMEOUT_MS)
+        except Exception as exc:
+            log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
+            return None
+        return rel
+
+
+async def run_spec(spec: RunSpec, emit: Emit) -> None:
+    """Run every test of ``spec``; emit events; raise BrowserLaunchError if no browser.
+
+    Emits ``browser_started``, per test ``test_started`` / ``step_finished``* /
+    ``test_finished`` (skipped tests: only ``step_finished``* and ``test_finished``),
+    and finally ``done``.
+    """
+    os.makedirs(spec.artifacts_dir, exist_ok=True)
+    try:
+        manager = async_playwright()
+        pw = await manager.start()
+    except Exception as exc:
+        raise BrowserLaunchError(f"Playwright failed to start: {errors.first_line(exc)}") from exc
+    try:
+        browser = await _launch(pw, spec)
+        try:
+            emit({"event": "browser_started", "browser_version": browser.version})
+            await _Runner(spec, browser, emit).run_all()
+        finally:
+            try:
+                await browser.close()
+            except Exception as exc:
+                log.warning("closing browser failed: %s", errors.first_line(exc))
+    finally:
+        await pw.stop()
+    emit({"event": "done"})

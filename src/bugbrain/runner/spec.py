@@ -1,0 +1,199 @@
+"""Typed run spec (input of the child) and result shapes (its output). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypedDict
+
+from bugbrain.runner.steps import SCREENSHOT_MODES
+
+StepStatus = Literal["passed", "failed", "skipped"]
+
+
+class SpecError(ValueError):
+    """The spec is structurally invalid."""
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    step_id: str
+    action: str
+    selector: str | None = None
+    value: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
+    position: int
+    test_id: str
+    name: str
+    steps: tuple[StepSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    execution_id: str
+    artifacts_dir: str
+    tests: tuple[TestSpec, ...]
+    browser: str = "chromium"
+    chromium_path: str | None = None
+    headless: bool = True
+    parallelism: int = 1
+    stop_on_first_failure: bool = False
+    screenshot_mode: str = "every_step"
+    element_wait_timeout_ms: int = 5000
+    navigation_timeout_ms: int = 30000
+    base_url: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+class StepResult(TypedDict):
+    step_id: str
+    name: str
+    action: str
+    selector: str | None
+    value: str | None
+    status: StepStatus
+    duration_ms: int
+    error: str | None
+    error_type: str | None
+    expected: str | None
+    actual: str | None
+    screenshot: str | None
+    url: str | None
+
+
+class TestResult(TypedDict):
+    test_id: str
+    name: str
+    status: StepStatus
+    started_at: str | None
+    duration_ms: int
+    error: str | None
+    error_type: str | None
+    failed_step_id: str | None
+    screenshot: str | None
+    final_url: str | None
+    steps: list[StepResult]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _req_str(data: Mapping[str, Any], key: str, where: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{where}{key}: expected a non-empty string")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise SpecError(f"{where}{key}: expected a string or null")
+    return str(value)
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise SpecError(f"{key}: expected a boolean")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, default: int, minimum: int, where: str = "") -> int:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}{key}: expected an integer")
+    if value < minimum:
+        raise SpecError(f"{where}{key}: must be >= {minimum}")
+    return value
+
+
+def _parse_step(raw: Any, where: str) -> StepSpec:
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected an object")
+    action = raw.get("action")
+    if action is None:
+        action = ""
+    if not isinstance(action, str):
+        raise SpecError(f"{where}.action: expected a string")
+    return StepSpec(
+        step_id=_req_str(raw, "step_id", f"{where}."),
+        action=action,
+        selector=_opt_str(raw, "selector", f"{where}."),
+        value=_opt_str(raw, "value", f"{where}."),
+        description=_opt_str(raw, "description", f"{where}."),
+    )
+
+
+def _parse_test(raw: Any, index: int) -> TestSpec:
+    where = f"tests[{index}]"
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected an object")
+    steps_raw = raw.get("steps", [])
+    if not isinstance(steps_raw, list):
+        raise SpecError(f"{where}.steps: expected a list")
+    test_id = _req_str(raw, "test_id", f"{where}.")
+    name = raw.get("name")
+    return TestSpec(
+        position=_int(raw, "position", index, 0, f"{where}."),
+        test_id=test_id,
+        name=name if isinstance(name, str) and name else test_id,
+        steps=tuple(_parse_step(s, f"{where}.steps[{i}]") for i, s in enumerate(steps_raw)),
+    )
+
+
+def parse_spec(data: Any) -> RunSpec:
+    """Validate a decoded JSON spec; raise SpecError with a path-like message."""
+    if not isinstance(data, Mapping):
+        raise SpecError("spec: expected a JSON object")
+    browser = data.get("browser") or "chromium"
+    if browser != "chromium":
+        raise SpecError(f"browser: unsupported browser {browser!r} (only 'chromium')")
+    mode = data.get("screenshot_mode") or "every_step"
+    if mode not in SCREENSHOT_MODES:
+        raise SpecError(f"screenshot_mode: expected one of {', '.join(SCREENSHOT_MODES)}")
+    variables_raw = data.get("variables")
+    if variables_raw is None:
+        variables_raw = {}
+    if not isinstance(variables_raw, Mapping):
+        raise SpecError("variables: expected an object")
+    variables: dict[str, str] = {}
+    for key, value in variables_raw.items():
+        if not isinstance(key, str):
+            raise SpecError("variables: keys must be strings")
+        variables[key] = "" if value is None else str(value)
+    tests_raw = data.get("tests")
+    if not isinstance(tests_raw, list):
+        raise SpecError("tests: expected a list")
+    tests = tuple(_parse_test(t, i) for i, t in enumerate(tests_raw))
+    positions = [t.position for t in tests]
+    if len(set(positions)) != len(positions):
+        raise SpecError("tests: positions must be unique")
+    base_url = _opt_str(data, "base_url", "")
+    return RunSpec(
+        execution_id=_req_str(data, "execution_id", ""),
+        artifacts_dir=_req_str(data, "artifacts_dir", ""),
+        tests=tests,
+        browser=browser,
+        chromium_path=_opt_str(data, "chromium_path", "") or None,
+        headless=_bool(data, "headless", True),
+        parallelism=_int(data, "parallelism", 1, 1),
+        stop_on_first_failure=_bool(data, "stop_on_first_failure", False),
+        screenshot_mode=mode,
+        element_wait_timeout_ms=_int(data, "element_wait_timeout_ms", 5000, 1),
+        navigation_timeout_ms=_int(data, "navigation_timeout_ms", 30000, 1),
+        base_url=(base_url.strip() or None) if base_url else None,
+        variables=variables,
+    )

@@ -1,0 +1,295 @@
+"""The execution state machine, as conditional updates.
+
+    queued ──claim──▶ pending ──browser up──▶ running ──▶ completed
+       │                 │                       │
+       └──────cancel─────┴───────────────────────┴──▶ cancelled
+                         └──── crash/timeout/lost ────▶ failed (failure_reason)
+
+Every transition names the states it may leave, and once claimed also the
+lease token, so a duplicate delivery, a reaped worker or a late event can never
+overwrite a final state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from bugbrain import ids
+from bugbrain.clock import utcnow
+from bugbrain.db.tables import executions, test_results
+
+QUEUED, PENDING, RUNNING = "queued", "pending", "running"
+COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
+ACTIVE = (QUEUED, PENDING, RUNNING)
+CLAIMED = (PENDING, RUNNING)
+TERMINAL = (COMPLETED, FAILED, CANCELLED)
+ALL_STATUSES = (*ACTIVE, *TERMINAL)
+
+# Reasons an execution failed (failure_reason).
+REASON_TIMEOUT = "timeout"
+REASON_WORKER_LOST = "worker_lost"
+REASON_RUNNER_CRASHED = "runner_crashed"
+REASON_BROWSER_LAUNCH = "browser_launch_failed"
+REASON_SHUTDOWN = "server_shutdown"
+
+
+@dataclass(frozen=True)
+class Claim:
+    execution_id: str
+    lease_token: str
+    spec: dict[str, Any]
+    timeout_seconds: int
+    claimed_at: datetime
+
+    @property
+    def deadline(self) -> datetime:
+        return self.claimed_at + timedelta(seconds=self.timeout_seconds)
+
+
+def _leased(execution_id: str, lease_token: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        executions.c.id == execution_id,
+        executions.c.lease_token == lease_token,
+        executions.c.status.in_(CLAIMED),
+    )
+
+
+def claim_next(conn: Connection, worker_id: str) -> Claim | None:
+    """Take the oldest queued execution. Call inside a write transaction."""
+    query = (
+        sa.select(executions.c.id)
+        .where(executions.c.status == QUEUED)
+        .order_by(executions.c.created_at, executions.c.id)
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    execution_id = conn.execute(query).scalar()
+    if execution_id is None:
+        return None
+    now = utcnow()
+    token = ids.base58_token(20)
+    result = conn.execute(
+        executions.update()
+        .where(executions.c.id == execution_id, executions.c.status == QUEUED)
+        .values(status=PENDING, worker_id=worker_id, lease_token=token, heartbeat_at=now)
+    )
+    if result.rowcount != 1:
+        return None
+    row = conn.execute(
+        sa.select(executions.c.spec, executions.c.timeout_seconds).where(
+            executions.c.id == execution_id
+        )
+    ).one()
+    return Claim(execution_id, token, row.spec, row.timeout_seconds, now)
+
+
+def mark_running(conn: Connection, claim: Claim, browser_version: str | None) -> bool:
+    result = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token), executions.c.status == PENDING)
+        .values(status=RUNNING, started_at=utcnow(), browser_version=browser_version)
+    )
+    return result.rowcount == 1
+
+
+def heartbeat(conn: Connection, claim: Claim) -> bool:
+    """Extend the lease. False means the execution is no longer ours (cancelled, reaped)."""
+    result = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token))
+        .values(heartbeat_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def still_ours(conn: Connection, claim: Claim) -> bool:
+    found = conn.execute(
+        sa.select(executions.c.id).where(_leased(claim.execution_id, claim.lease_token))
+    ).scalar()
+    return found is not None
+
+
+def record_test_started(
+    conn: Connection, claim: Claim, position: int, started_at: datetime
+) -> None:
+    if not still_ours(conn, claim):
+        return
+    conn.execute(
+        test_results.update()
+        .where(
+            test_results.c.execution_id == claim.execution_id,
+            test_results.c.position == position,
+            test_results.c.status == "pending",
+        )
+        .values(status="running", started_at=started_at)
+    )
+
+
+def record_test_result(
+    conn: Connection, claim: Claim, position: int, result: dict[str, Any]
+) -> bool:
+    """Store one finished test and bump the execution's counters atomically."""
+    status = result["status"]
+    counter = {"passed": "passed_tests", "failed": "failed_tests"}.get(status, "skipped_tests")
+    bumped = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token))
+        .values({counter: executions.c[counter] + 1, "heartbeat_at": utcnow()})
+    )
+    if bumped.rowcount != 1:
+        return False
+    conn.execute(
+        test_results.update()
+        .where(
+            test_results.c.execution_id == claim.execution_id,
+            test_results.c.position == position,
+            test_results.c.status.in_(("pending", "running")),
+        )
+        .values(
+            status=status,
+            duration_ms=result.get("duration_ms"),
+            error=result.get("error"),
+            error_type=result.get("error_type"),
+            failed_step_id=result.get("failed_step_id"),
+            screenshot=result.get("screenshot"),
+            final_url=result.get("final_url"),
+            steps=result.get("steps") or [],
+        )
+    )
+    return True
+
+
+def skip_unfinished(
+    conn: Connection,
+    execution_id: str,
+    reason: str,
+    partial_steps: dict[int, list[dict[str, Any]]] | None = None,
+) -> int:
+    """Mark every test that never finished as skipped; returns how many."""
+    rows = conn.execute(
+        sa.select(test_results.c.position, test_results.c.steps).where(
+            test_results.c.execution_id == execution_id,
+            test_results.c.status.in_(("pending", "running")),
+        )
+    ).all()
+    for position, steps in rows:
+        known = (partial_steps or {}).get(position) or steps or []
+        conn.execute(
+            test_results.update()
+            .where(test_results.c.execution_id == execution_id, test_results.c.position == position)
+            .values(status="skipped", error=reason, steps=known)
+        )
+    if rows:
+        conn.execute(
+            executions.update()
+            .where(executions.c.id == execution_id)
+            .values(skipped_tests=executions.c.skipped_tests + len(rows))
+        )
+    return len(rows)
+
+
+def finish(conn: Connection, claim: Claim) -> bool:
+    result = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token), executions.c.status == RUNNING)
+        .values(status=COMPLETED, completed_at=utcnow(), lease_token=None)
+    )
+    return result.rowcount == 1
+
+
+def fail(
+    conn: Connection,
+    claim: Claim,
+    reason: str,
+    message: str,
+    partial_steps: dict[int, list[dict[str, Any]]] | None = None,
+) -> bool:
+    result = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token))
+        .values(
+            status=FAILED,
+            failure_reason=reason,
+            failure_message=message,
+            completed_at=utcnow(),
+            lease_token=None,
+        )
+    )
+    if result.rowcount == 1:
+        skip_unfinished(
+            conn, claim.execution_id, f"Not run: execution failed ({reason})", partial_steps
+        )
+        return True
+    return False
+
+
+def cancel(conn: Connection, execution_id: str, reason: str = "requested") -> bool:
+    now = utcnow()
+    result = conn.execute(
+        executions.update()
+        .where(executions.c.id == execution_id, executions.c.status.in_(ACTIVE))
+        .values(
+            status=CANCELLED,
+            cancellation_reason=reason,
+            cancelled_at=now,
+            completed_at=now,
+            lease_token=None,
+        )
+    )
+    if result.rowcount == 1:
+        skip_unfinished(conn, execution_id, "Not run: execution cancelled")
+        return True
+    return False
+
+
+def reap(
+    conn: Connection,
+    *,
+    stale_before: datetime,
+    reason: str = REASON_WORKER_LOST,
+    message: str = "The worker running this execution stopped responding",
+) -> list[str]:
+    """Fail every claimed execution whose lease was last renewed before ``stale_before``."""
+    lost = (
+        conn.execute(
+            sa.select(executions.c.id).where(
+                executions.c.status.in_(CLAIMED),
+                sa.or_(
+                    executions.c.heartbeat_at.is_(None), executions.c.heartbeat_at < stale_before
+                ),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    reaped = []
+    for execution_id in lost:
+        result = conn.execute(
+            executions.update()
+            .where(executions.c.id == execution_id, executions.c.status.in_(CLAIMED))
+            .values(
+                status=FAILED,
+                failure_reason=reason,
+                failure_message=message,
+                completed_at=utcnow(),
+                lease_token=None,
+            )
+        )
+        if result.rowcount == 1:
+            skip_unfinished(conn, execution_id, f"Not run: execution failed ({reason})")
+            reaped.append(execution_id)
+    return reaped
+
+
+def load(conn: Connection, execution_id: str) -> RowMapping | None:
+    return (
+        conn.execute(sa.select(executions).where(executions.c.id == execution_id))
+        .mappings()
+        .first()
+    )

@@ -1,0 +1,185 @@
+"""JSON shapes of an execution, exactly as in the Executions API page: the
+list/summary item, the status body, the results body, the queued body."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from bugbrain.clock import isoformat, utcnow
+from bugbrain.services import execution_state as state
+
+# Turns a stored artifact path ("exec_x/0_test_y/step_1.png") into a URL.
+UrlFor = Callable[[str], str]
+
+
+def _duration(row: RowMapping) -> float | None:
+    start, end = row["started_at"], row["completed_at"]
+    if start is None:
+        return None
+    elapsed: float = ((end or utcnow()) - start).total_seconds()
+    return elapsed
+
+
+def _outcome_fields(row: RowMapping) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if row["status"] == state.FAILED:
+        out["failure_reason"] = row["failure_reason"]
+        out["failure_message"] = row["failure_message"]
+    if row["status"] == state.CANCELLED:
+        out["cancellation_reason"] = row["cancellation_reason"]
+        out["cancelled_at"] = isoformat(row["cancelled_at"])
+    return out
+
+
+def summary_json(row: RowMapping) -> dict[str, Any]:
+    duration = _duration(row)
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "test_plan_id": row["test_plan_id"],
+        "project_id": row["project_id"],
+        "status": row["status"],
+        "passed_tests": row["passed_tests"],
+        "failed_tests": row["failed_tests"],
+        "skipped_tests": row["skipped_tests"],
+        "total_tests": row["total_tests"],
+        # Whole seconds as in the API page; duration_ms carries the precision.
+        "duration_seconds": None if duration is None else round(duration),
+        "duration_ms": None if duration is None else round(duration * 1000),
+        "environment": row["environment"],
+        "created_at": isoformat(row["created_at"]),
+        "started_at": isoformat(row["started_at"]),
+        "completed_at": isoformat(row["completed_at"]),
+    }
+    out.update(_outcome_fields(row))
+    return out
+
+
+def progress(row: RowMapping) -> dict[str, int]:
+    total = int(row["total_tests"])
+    current = int(row["passed_tests"] + row["failed_tests"] + row["skipped_tests"])
+    percent = math.floor(current * 100 / total) if total else 100
+    return {"current": current, "total": total, "percent": percent}
+
+
+def estimated_completion(row: RowMapping, typical_seconds: float) -> datetime | None:
+    started: datetime | None = row["started_at"]
+    if started is None:
+        return None
+    done = progress(row)
+    elapsed = (utcnow() - started).total_seconds()
+    if done["current"]:
+        expected = elapsed * done["total"] / done["current"]
+    else:
+        expected = max(typical_seconds, elapsed + 1)
+    return started + timedelta(seconds=expected)
+
+
+def status_json(row: RowMapping, typical_seconds: float) -> dict[str, Any]:
+    status = row["status"]
+    if status in state.TERMINAL:
+        duration = _duration(row)
+        out: dict[str, Any] = {
+            "id": row["id"],
+            "status": status,
+            "passed_tests": row["passed_tests"],
+            "failed_tests": row["failed_tests"],
+            "skipped_tests": row["skipped_tests"],
+            "total_tests": row["total_tests"],
+            "duration_seconds": None if duration is None else round(duration),
+            "started_at": isoformat(row["started_at"]),
+            "completed_at": isoformat(row["completed_at"]),
+        }
+        out.update(_outcome_fields(row))
+        return out
+    # Progress is present in every non-terminal state so that clients reading
+    # ``status.progress.percent`` (the page's JavaScript example) never break.
+    return {
+        "id": row["id"],
+        "status": status,
+        "progress": progress(row),
+        "created_at": isoformat(row["created_at"]),
+        "started_at": isoformat(row["started_at"]),
+        "estimated_completion": isoformat(estimated_completion(row, typical_seconds)),
+    }
+
+
+def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "step_id": step.get("step_id"),
+        "name": step.get("name") or step.get("description") or "",
+        "status": step.get("status", "skipped"),
+        "action": step.get("action"),
+        "selector": step.get("selector"),
+        "value": step.get("value"),
+        "duration_ms": step.get("duration_ms"),
+        "url": step.get("url"),
+    }
+    for key in ("error", "error_type", "expected", "actual"):
+        if step.get(key) is not None:
+            out[key] = step[key]
+    if step.get("screenshot"):
+        out["screenshot"] = url_for(step["screenshot"])
+    return out
+
+
+def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "test_id": row["test_case_id"],
+        "name": row["name"],
+        "status": row["status"],
+        "duration_ms": row["duration_ms"] or 0,
+    }
+    if row["error"]:
+        out["error"] = row["error"]
+    if row["screenshot"]:
+        out["screenshot"] = url_for(row["screenshot"])
+    if with_steps:
+        if row["error_type"]:
+            out["error_type"] = row["error_type"]
+        if row["failed_step_id"]:
+            out["failed_step_id"] = row["failed_step_id"]
+        out["final_url"] = row["final_url"]
+        out["steps"] = [step_json(s, url_for) for s in row["steps"] or []]
+    return out
+
+
+def summary_counts(rows: list[RowMapping]) -> dict[str, int]:
+    count = {"passed": 0, "failed": 0, "skipped": 0}
+    for row in rows:
+        if row["status"] in count:
+            count[row["status"]] += 1
+    return {"total": len(rows), **count}
+
+
+def results_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "test_plan_id": row["test_plan_id"],
+        "status": row["status"],
+        "test_results": [test_json(t, url_for, with_steps=True) for t in tests],
+        "summary": summary_counts(tests),
+    }
+
+
+def completed_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> dict[str, Any]:
+    """The synchronous create response: the summary plus compact results."""
+    out = summary_json(row)
+    out["results"] = {
+        "test_results": [test_json(t, url_for, with_steps=False) for t in tests],
+        "summary": summary_counts(tests),
+    }
+    return out
+
+
+def queued_json(row: RowMapping, estimated_wait_seconds: int, polling_path: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "estimated_wait_seconds": estimated_wait_seconds,
+        "polling_url": polling_path,
+    }

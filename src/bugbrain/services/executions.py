@@ -1,0 +1,229 @@
+"""Executions: create (freezing the plan into a spec), list, read, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from bugbrain import ids
+from bugbrain.clock import utcnow
+from bugbrain.db.tables import executions, test_cases, test_results
+from bugbrain.errors import Conflict, InvalidInput, NotFound
+from bugbrain.schemas.executions import ExecutionCreate
+from bugbrain.services import execution_state as state
+from bugbrain.services import projects, test_plans
+from bugbrain.services.common import Page, get_scoped, paged, pagination
+from bugbrain.services.execution_views import summary_json
+
+
+def get(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
+    return get_scoped(conn, executions, execution_id, workspace_id, "Execution")
+
+
+def _resolve_environment(
+    project: RowMapping, requested: str | None
+) -> tuple[str | None, dict[str, Any]]:
+    envs: dict[str, Any] = project["environments"] or {}
+    name = requested if requested is not None else project["default_environment"]
+    if name is None:
+        return None, {}
+    if name not in envs:
+        known = ", ".join(sorted(envs)) or "none defined"
+        raise InvalidInput.field(
+            "environment", f"unknown environment {name!r} for this project (environments: {known})"
+        )
+    return name, envs[name]
+
+
+def build_spec(
+    conn: Connection, workspace_id: str, body: ExecutionCreate
+) -> tuple[dict[str, Any], str | None]:
+    """Validate the references and freeze everything the runner needs."""
+    try:
+        project = projects.get(conn, workspace_id, body.project_id)
+    except NotFound as exc:
+        raise InvalidInput.field("project_id", f"project {body.project_id} not found") from exc
+    try:
+        plan = test_plans.get(conn, workspace_id, body.test_plan_id)
+    except NotFound as exc:
+        raise InvalidInput.field(
+            "test_plan_id", f"test plan {body.test_plan_id} not found"
+        ) from exc
+    if plan["project_id"] != project["id"]:
+        raise InvalidInput.field(
+            "test_plan_id",
+            f"test plan {plan['id']} belongs to project {plan['project_id']}, not {project['id']}",
+        )
+    env_name, env = _resolve_environment(project, body.environment)
+    cases = {
+        row["id"]: row
+        for row in conn.execute(
+            sa.select(test_cases).where(
+                test_cases.c.id.in_(plan["test_case_ids"]), test_cases.c.status == "active"
+            )
+        ).mappings()
+    }
+    tests = [
+        {
+            "position": position,
+            "test_id": case["id"],
+            "name": case["name"],
+            "steps": case["steps"],
+        }
+        for position, case in enumerate(cases[c] for c in plan["test_case_ids"] if c in cases)
+    ]
+    if not tests:
+        raise InvalidInput.field(
+            "test_plan_id", f"test plan {plan['id']} has no active test cases to run"
+        )
+    variables = {**project["variables"], **(env.get("variables") or {}), **body.variables}
+    spec = {
+        "browser": plan["browser"],
+        "parallelism": plan["parallelism"],
+        "stop_on_first_failure": plan["stop_on_first_failure"],
+        "screenshot_mode": plan["screenshot_mode"],
+        "element_wait_timeout_ms": plan["element_wait_timeout_ms"],
+        "base_url": env.get("base_url") or project["base_url"],
+        "variables": variables,
+        "tests": tests,
+    }
+    return spec, env_name
+
+
+def create(
+    conn: Connection,
+    workspace_id: str,
+    body: ExecutionCreate,
+    *,
+    default_timeout: int,
+    max_timeout: int,
+) -> RowMapping:
+    timeout = body.timeout_seconds if body.timeout_seconds is not None else default_timeout
+    if timeout > max_timeout:
+        raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
+    spec, env_name = build_spec(conn, workspace_id, body)
+    execution_id = ids.new_id("exec")
+    now = utcnow()
+    conn.execute(
+        executions.insert().values(
+            id=execution_id,
+            workspace_id=workspace_id,
+            project_id=body.project_id,
+            test_plan_id=body.test_plan_id,
+            status=state.QUEUED,
+            environment=env_name,
+            timeout_seconds=timeout,
+            spec=spec,
+            total_tests=len(spec["tests"]),
+            created_at=now,
+        )
+    )
+    conn.execute(
+        test_results.insert(),
+        [
+            {
+                "execution_id": execution_id,
+                "position": test["position"],
+                "test_case_id": test["test_id"],
+                "name": test["name"],
+                "status": "pending",
+                "steps": [],
+            }
+            for test in spec["tests"]
+        ],
+    )
+    return get(conn, workspace_id, execution_id)
+
+
+def list_(
+    conn: Connection,
+    workspace_id: str,
+    page: Page,
+    *,
+    project_id: str,
+    status: str | None,
+    test_plan_id: str | None,
+    created_after: datetime | None,
+    created_before: datetime | None,
+) -> dict[str, Any]:
+    projects.get(conn, workspace_id, project_id)
+    query = sa.select(executions).where(
+        executions.c.workspace_id == workspace_id, executions.c.project_id == project_id
+    )
+    if status:
+        query = query.where(executions.c.status == status)
+    if test_plan_id:
+        query = query.where(executions.c.test_plan_id == test_plan_id)
+    if created_after:
+        query = query.where(executions.c.created_at >= created_after)
+    if created_before:
+        query = query.where(executions.c.created_at < created_before)
+    rows, total = paged(conn, query, page, [executions.c.created_at.desc(), executions.c.id.desc()])
+    return {"data": [summary_json(r) for r in rows], "pagination": pagination(page, total)}
+
+
+def cancel(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
+    row = get(conn, workspace_id, execution_id)
+    if not state.cancel(conn, execution_id):
+        raise Conflict(
+            f"Execution {execution_id} already ended with status {row['status']!r}; "
+            "only queued, pending or running executions can be cancelled"
+        )
+    return get(conn, workspace_id, execution_id)
+
+
+def results_rows(conn: Connection, execution_id: str) -> list[RowMapping]:
+    return list(
+        conn.execute(
+            sa.select(test_results)
+            .where(test_results.c.execution_id == execution_id)
+            .order_by(test_results.c.position)
+        ).mappings()
+    )
+
+
+def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
+    """(executions queued ahead of this one, executions currently claimed)."""
+    ahead = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(executions)
+        .where(
+            executions.c.status == state.QUEUED,
+            sa.or_(
+                executions.c.created_at < row["created_at"],
+                sa.and_(executions.c.created_at == row["created_at"], executions.c.id < row["id"]),
+            ),
+        )
+    ).scalar_one()
+    busy = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(executions)
+        .where(executions.c.status.in_(state.CLAIMED))
+    ).scalar_one()
+    return int(ahead), int(busy)
+
+
+def typical_duration(conn: Connection, row: RowMapping) -> float:
+    """Median wall time of recent finished runs of the same plan (else of the
+    project), else a guess from the number of tests."""
+    for column, value in (
+        (executions.c.test_plan_id, row["test_plan_id"]),
+        (executions.c.project_id, row["project_id"]),
+    ):
+        recent = conn.execute(
+            sa.select(executions.c.started_at, executions.c.completed_at)
+            .where(
+                column == value,
+                executions.c.status == state.COMPLETED,
+                executions.c.started_at.is_not(None),
+            )
+            .order_by(executions.c.created_at.desc())
+            .limit(20)
+        ).all()
+        durations: list[float] = sorted((done - start).total_seconds() for start, done in recent)
+        if durations:
+            return durations[len(durations) // 2]
+    return 3.0 + 4.0 * int(row["total_tests"])

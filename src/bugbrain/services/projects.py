@@ -1,0 +1,115 @@
+"""Projects: one application under test, with environments and variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from bugbrain import ids
+from bugbrain.clock import isoformat, utcnow
+from bugbrain.db.tables import executions, projects
+from bugbrain.errors import Conflict, InvalidInput
+from bugbrain.schemas.projects import EnvironmentIn, ProjectCreate, ProjectUpdate
+from bugbrain.services.common import Page, get_scoped, paged, pagination
+
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+def to_json(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "base_url": row["base_url"],
+        "environments": row["environments"],
+        "default_environment": row["default_environment"],
+        "variables": row["variables"],
+        "created_at": isoformat(row["created_at"]),
+        "updated_at": isoformat(row["updated_at"]),
+    }
+
+
+def _environments(envs: dict[str, EnvironmentIn]) -> dict[str, Any]:
+    return {name: env.model_dump() for name, env in envs.items()}
+
+
+def _check_default(default: str | None, envs: dict[str, Any]) -> None:
+    if default is not None and default not in envs:
+        known = ", ".join(sorted(envs)) or "none defined"
+        raise InvalidInput.field(
+            "default_environment", f"unknown environment {default!r} (environments: {known})"
+        )
+
+
+def get(conn: Connection, workspace_id: str, project_id: str) -> RowMapping:
+    return get_scoped(conn, projects, project_id, workspace_id, "Project")
+
+
+def create(conn: Connection, workspace_id: str, body: ProjectCreate) -> dict[str, Any]:
+    envs = _environments(body.environments)
+    _check_default(body.default_environment, envs)
+    now = utcnow()
+    project_id = ids.new_id("proj")
+    values = {
+        "id": project_id,
+        "workspace_id": workspace_id,
+        "name": body.name,
+        "base_url": body.base_url,
+        "environments": envs,
+        "default_environment": body.default_environment,
+        "variables": body.variables,
+        "created_at": now,
+        "updated_at": now,
+    }
+    conn.execute(projects.insert().values(**values))
+    return to_json(get(conn, workspace_id, project_id))
+
+
+def update(
+    conn: Connection, workspace_id: str, project_id: str, body: ProjectUpdate
+) -> dict[str, Any]:
+    current = get(conn, workspace_id, project_id)
+    changes: dict[str, Any] = {}
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if name == "environments":
+            value = _environments(value or {})
+        elif name == "variables":
+            value = value or {}
+        elif name == "name" and value is None:
+            raise InvalidInput.field("name", "must not be null")
+        changes[name] = value
+    envs = changes.get("environments", current["environments"])
+    _check_default(changes.get("default_environment", current["default_environment"]), envs)
+    changes["updated_at"] = utcnow()
+    conn.execute(projects.update().where(projects.c.id == project_id).values(**changes))
+    return to_json(get(conn, workspace_id, project_id))
+
+
+def delete(conn: Connection, workspace_id: str, project_id: str) -> list[str]:
+    """Delete the project and everything in it; returns the deleted execution
+    ids so the caller can remove their artifacts once the transaction commits."""
+    get(conn, workspace_id, project_id)
+    active = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(executions)
+        .where(executions.c.project_id == project_id, executions.c.status.not_in(TERMINAL))
+    ).scalar_one()
+    if active:
+        raise Conflict(
+            f"Project {project_id} has {active} unfinished execution(s); cancel them first"
+        )
+    execution_ids = list(
+        conn.execute(
+            sa.select(executions.c.id).where(executions.c.project_id == project_id)
+        ).scalars()
+    )
+    conn.execute(projects.delete().where(projects.c.id == project_id))
+    return execution_ids
+
+
+def list_(conn: Connection, workspace_id: str, page: Page) -> dict[str, Any]:
+    query = sa.select(projects).where(projects.c.workspace_id == workspace_id)
+    rows, total = paged(conn, query, page, [projects.c.created_at.desc(), projects.c.id])
+    return {"data": [to_json(r) for r in rows], "pagination": pagination(page, total)}

@@ -1,0 +1,126 @@
+"""Runtime settings: defaults, overridden by ``BUGBRAIN_*`` environment variables,
+overridden by explicit arguments (CLI flags). Nothing is read at import time."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bugbrain.errors import ConfigError
+
+ENV_PREFIX = "BUGBRAIN_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./bugbrain-data")
+    # Empty means "a SQLite file in data_dir".
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Externally visible base URL used in absolute links (screenshots, polling);
+    # empty means "derive it from the request".
+    public_url: str = ""
+    workers: int = 2
+    # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
+    secret_key: str = ""
+    artifact_url_ttl_seconds: int = 3600
+    chromium_path: str = ""
+    headless: bool = True
+    # A claimed execution whose heartbeat is older than this is declared lost.
+    lease_seconds: int = 30
+    heartbeat_seconds: float = 2.0
+    poll_seconds: float = 0.5
+    default_timeout_seconds: int = 300
+    max_timeout_seconds: int = 21600
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "bugbrain.db"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path.resolve()}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def _coerce(name: str, raw: str, target: Any) -> Any:
+    try:
+        if target is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if target is int:
+            return int(raw)
+        if target is float:
+            return float(raw)
+        if target is Path:
+            return Path(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}: invalid value {raw!r}") from None
+    return raw
+
+
+_TYPES: dict[str, Any] = {
+    "data_dir": Path,
+    "database_url": str,
+    "host": str,
+    "port": int,
+    "public_url": str,
+    "workers": int,
+    "secret_key": str,
+    "artifact_url_ttl_seconds": int,
+    "chromium_path": str,
+    "headless": bool,
+    "lease_seconds": int,
+    "heartbeat_seconds": float,
+    "poll_seconds": float,
+    "default_timeout_seconds": int,
+    "max_timeout_seconds": int,
+    "log_level": str,
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment, then apply non-None ``overrides``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, target in _TYPES.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = _coerce(name, raw, target)
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = value
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.workers < 1:
+        raise ConfigError("workers must be at least 1")
+    if not 0 < settings.port < 65536:
+        raise ConfigError("port must be between 1 and 65535")
+    if settings.lease_seconds < 5:
+        raise ConfigError("lease_seconds must be at least 5")
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,1 @@
+"""Claims queued executions and supervises their runner processes."""

@@ -1,0 +1,127 @@
+"""In-process workers: N threads that claim queued executions from the
+database (the durable local queue) and supervise one runner each."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+
+from bugbrain import ids
+from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.clock import utcnow
+from bugbrain.db.engine import write_tx
+from bugbrain.services import execution_state as state
+from bugbrain.settings import Settings
+from bugbrain.worker.supervisor import Supervisor
+
+log = logging.getLogger("bugbrain.worker")
+
+
+def recover_after_restart(engine: Engine, settings: Settings) -> list[str]:
+    """End what a dead process left claimed. With the embedded SQLite store this
+    process is the only worker host, so every claimed execution is orphaned."""
+    if settings.is_sqlite:
+        stale_before = utcnow() + timedelta(seconds=1)
+        message = "The server stopped while this execution was running"
+    else:
+        stale_before = utcnow() - timedelta(seconds=settings.lease_seconds)
+        message = "The worker running this execution stopped responding"
+    with write_tx(engine) as conn:
+        lost = state.reap(conn, stale_before=stale_before, message=message)
+    for execution_id in lost:
+        log.warning("execution %s was running when its worker died: marked failed", execution_id)
+    return lost
+
+
+class WorkerPool:
+    def __init__(self, engine: Engine, settings: Settings, store: LocalArtifactStore) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.store = store
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{ids.base58_token(6)}"
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._running: dict[str, Supervisor] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        for index in range(self.settings.workers):
+            thread = threading.Thread(
+                target=self._loop, name=f"bugbrain-worker-{index}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        reaper = threading.Thread(target=self._reap_loop, name="bugbrain-reaper", daemon=True)
+        reaper.start()
+        self._threads.append(reaper)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def cancel(self, execution_id: str) -> None:
+        """Stop a running execution now (its row is already cancelled)."""
+        with self._lock:
+            supervisor = self._running.get(execution_id)
+        if supervisor is not None:
+            supervisor.cancelled.set()
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return list(self._running)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        with self._lock:
+            for supervisor in self._running.values():
+                supervisor.shutting_down.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout=timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            with self._cond:
+                seen = self._generation
+            try:
+                with write_tx(self.engine) as conn:
+                    claim = state.claim_next(conn, self.worker_id)
+            except Exception:
+                log.exception("claiming an execution failed; retrying")
+                claim = None
+            if claim is None:
+                with self._cond:
+                    if self._generation == seen and not self._stopping.is_set():
+                        self._cond.wait(timeout=self.settings.poll_seconds * 4)
+                continue
+            supervisor = Supervisor(self.engine, self.settings, self.store, claim)
+            with self._lock:
+                self._running[claim.execution_id] = supervisor
+            try:
+                supervisor.run()
+            except Exception:
+                log.exception("supervising %s failed", claim.execution_id)
+                with write_tx(self.engine) as conn:
+                    state.fail(conn, claim, state.REASON_RUNNER_CRASHED, "Internal worker error")
+            finally:
+                with self._lock:
+                    self._running.pop(claim.execution_id, None)
+
+    def _reap_loop(self) -> None:
+        # Only matters when several hosts share one database; cheap otherwise.
+        interval = self.settings.lease_seconds / 2
+        while not self._stopping.wait(interval):
+            try:
+                with write_tx(self.engine) as conn:
+                    stale = utcnow() - timedelta(seconds=self.settings.lease_seconds)
+                    state.reap(conn, stale_before=stale)
+            except Exception:
+                log.exception("reaping stale executions failed")

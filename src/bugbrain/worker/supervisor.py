@@ -1,0 +1,245 @@
+"""Runs one claimed execution in a child process and turns its event stream
+into database updates, enforcing the deadline, cancel requests and the lease."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.clock import utcnow
+from bugbrain.db.engine import read_tx, write_tx
+from bugbrain.services import execution_state as state
+from bugbrain.services.execution_state import Claim
+from bugbrain.settings import Settings
+from bugbrain.worker.processes import kill_tree
+
+log = logging.getLogger("bugbrain.worker")
+
+# How often the supervisor looks at the row for a cancel it was not told about
+# (e.g. made by another process) — keeps "cancel within 5 s" true everywhere.
+STATUS_CHECK_SECONDS = 0.5
+STDERR_TAIL_BYTES = 4000
+
+
+@dataclass
+class RunOutcome:
+    """What the child said about how the run ended."""
+
+    done: bool = False
+    fatal_reason: str | None = None
+    fatal_message: str | None = None
+    partial_steps: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class Supervisor:
+    def __init__(
+        self, engine: Engine, settings: Settings, store: LocalArtifactStore, claim: Claim
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.store = store
+        self.claim = claim
+        self.cancelled = threading.Event()
+        self.shutting_down = threading.Event()
+        self.outcome = RunOutcome()
+        self._buffer = b""
+
+    # ---- set-up -------------------------------------------------------------
+
+    def _write_spec(self, directory: Path) -> Path:
+        spec = dict(self.claim.spec)
+        spec.update(
+            execution_id=self.claim.execution_id,
+            chromium_path=self.settings.chromium_path or None,
+            headless=self.settings.headless,
+            navigation_timeout_ms=30_000,
+            artifacts_dir=str(directory),
+        )
+        path = directory / "spec.json"
+        path.write_text(json.dumps(spec))
+        return path
+
+    def _spawn(self, directory: Path) -> subprocess.Popen[bytes]:
+        spec_path = self._write_spec(directory)
+        stderr = (directory / "runner.log").open("ab")
+        try:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bugbrain.runner.child", str(spec_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        finally:
+            stderr.close()
+
+    # ---- main loop ----------------------------------------------------------
+
+    def run(self) -> None:
+        directory = self.store.execution_dir(self.claim.execution_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            proc = self._spawn(directory)
+        except OSError as exc:
+            self._fail(state.REASON_RUNNER_CRASHED, f"Could not start the runner: {exc}")
+            return
+        try:
+            ended_by = self._watch(proc)
+        except BaseException:
+            kill_tree(proc)  # never leave a browser behind, whatever went wrong here
+            raise
+        if ended_by is None:
+            proc.wait()
+            self._conclude(proc.returncode, directory)
+        else:
+            kill_tree(proc)
+            self._after_kill(ended_by)
+
+    def _watch(self, proc: subprocess.Popen[bytes]) -> str | None:
+        """Pump events until the child exits (None) or we must stop it (a reason)."""
+        assert proc.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        next_beat = next_check = time.monotonic()
+        deadline = self.claim.deadline
+        try:
+            while True:
+                for _key, _mask in selector.select(timeout=0.2):
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        return None
+                    self._feed(chunk)
+                if self.cancelled.is_set():
+                    return "cancelled"
+                if self.shutting_down.is_set():
+                    return "shutdown"
+                if utcnow() >= deadline:
+                    return "timeout"
+                now = time.monotonic()
+                if now >= next_beat:
+                    next_beat = now + self.settings.heartbeat_seconds
+                    with write_tx(self.engine) as conn:
+                        if not state.heartbeat(conn, self.claim):
+                            return "lost"
+                elif now >= next_check:
+                    next_check = now + STATUS_CHECK_SECONDS
+                    with read_tx(self.engine) as conn:
+                        if not state.still_ours(conn, self.claim):
+                            return "lost"
+        finally:
+            selector.close()
+
+    def _feed(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                log.warning(
+                    "runner %s printed a non-event line: %r", self.claim.execution_id, line[:200]
+                )
+                continue
+            self._handle(event)
+
+    def _handle(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        claim = self.claim
+        if kind == "browser_started":
+            with write_tx(self.engine) as conn:
+                state.mark_running(conn, claim, event.get("browser_version"))
+        elif kind == "test_started":
+            started = _parse_time(event.get("started_at"))
+            with write_tx(self.engine) as conn:
+                state.record_test_started(conn, claim, int(event["position"]), started)
+        elif kind == "step_finished":
+            step = self._rebase(dict(event["step"]))
+            self.outcome.partial_steps.setdefault(int(event["position"]), []).append(step)
+        elif kind == "test_finished":
+            position = int(event["position"])
+            self.outcome.partial_steps.pop(position, None)
+            result = self._rebase(dict(event["result"]))
+            with write_tx(self.engine) as conn:
+                state.record_test_result(conn, claim, position, result)
+        elif kind == "fatal":
+            self.outcome.fatal_reason = str(event.get("reason") or state.REASON_RUNNER_CRASHED)
+            self.outcome.fatal_message = str(event.get("message") or "")
+        elif kind == "done":
+            self.outcome.done = True
+
+    def _rebase(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Runner paths are relative to the execution's directory; the store's
+        paths start with the execution id."""
+        prefix = self.claim.execution_id + "/"
+        if result.get("screenshot"):
+            result["screenshot"] = prefix + result["screenshot"]
+        if "steps" in result:
+            result["steps"] = [self._rebase(dict(step)) for step in result["steps"]]
+        return result
+
+    # ---- endings ------------------------------------------------------------
+
+    def _conclude(self, returncode: int, directory: Path) -> None:
+        if self.outcome.done and returncode == 0:
+            with write_tx(self.engine) as conn:
+                if not state.still_ours(conn, self.claim):
+                    return
+                state.skip_unfinished(conn, self.claim.execution_id, "Not run")
+                state.finish(conn, self.claim)
+            return
+        if self.outcome.fatal_reason:
+            self._fail(self.outcome.fatal_reason, self.outcome.fatal_message or "")
+            return
+        tail = _tail(directory / "runner.log")
+        self._fail(
+            state.REASON_RUNNER_CRASHED,
+            f"The runner process exited with code {returncode} before finishing. {tail}".strip(),
+        )
+
+    def _after_kill(self, reason: str) -> None:
+        if reason == "timeout":
+            self._fail(
+                state.REASON_TIMEOUT,
+                f"Execution exceeded its timeout of {self.claim.timeout_seconds} s",
+            )
+        elif reason == "shutdown":
+            self._fail(state.REASON_SHUTDOWN, "The server shut down while this execution ran")
+        # "cancelled" and "lost": the row was already ended by whoever took it from us.
+
+    def _fail(self, reason: str, message: str) -> None:
+        with write_tx(self.engine) as conn:
+            state.fail(conn, self.claim, reason, message, self.outcome.partial_steps)
+
+
+def _parse_time(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return utcnow()
+
+
+def _tail(path: Path) -> str:
+    try:
+        data = path.read_bytes()[-STDERR_TAIL_BYTES:]
+    except OSError:
+        return ""
+    lines = [line for line in data.decode(errors="replace").splitlines() if line.strip()]
+    return ("Last output: " + " | ".join(lines[-5:])) if lines else ""
