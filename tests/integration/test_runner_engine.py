@@ -76,7 +76,7 @@ ROUTES: dict[str, tuple[int, str, float]] = {
     "/form": (200, FORM_HTML, 0.0),
     "/dashboard": (200, DASHBOARD_HTML, 0.0),
     "/boom": (500, "<h1>Internal error</h1>", 0.0),
-    "/slow": (200, "<title>Slow</title>slow", 4.0),
+    "/slow": (200, "<title>Slow</title>slow", 20.0),
 }
 
 
@@ -164,31 +164,29 @@ def _results(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 NAV = ("navigate", None, "/form")
 
+FLOW = _steps(
+    NAV,
+    ("fill", "#email", "{{ email }}"),
+    ("type", "#password", "{{pw}}"),
+    ("select", "#plan", "Pro plan"),
+    ("check", "#terms", None),
+    ("uncheck", "#news", None),
+    ("hover", "#menu", None),
+    ("assert_visible", "#submenu", None),
+    ("wait", None, "#late"),
+    ("wait", None, "50"),
+    ("assert_text", "#late", "Late content"),
+    ("assert_text", "#msg", "Ready to sign in"),
+    ("press", "#email", "End"),
+    ("press", None, "Tab"),
+    ("Click", "//button[@id='submit']", None),
+    ("assert_url", None, "/dashboard"),
+    ("assert_title", None, "Dash"),
+    ("assert_text", "#who", "demo@bugbrain.dev"),
+    ("assert_text", None, "Plan: pro; terms: yes; news: no"),
+)
+
 CATALOGUE: list[tuple[str, list[dict[str, Any]]]] = [
-    (
-        "flow",
-        _steps(
-            NAV,
-            ("fill", "#email", "{{ email }}"),
-            ("type", "#password", "{{pw}}"),
-            ("select", "#plan", "Pro plan"),
-            ("check", "#terms", None),
-            ("uncheck", "#news", None),
-            ("hover", "#menu", None),
-            ("assert_visible", "#submenu", None),
-            ("wait", None, "#late"),
-            ("wait", None, "50"),
-            ("assert_text", "#late", "Late content"),
-            ("assert_text", "#msg", "Ready to sign in"),
-            ("press", "#email", "End"),
-            ("press", None, "Tab"),
-            ("Click", "//button[@id='submit']", None),
-            ("assert_url", None, "/dashboard"),
-            ("assert_title", None, "Dash"),
-            ("assert_text", "#who", "demo@bugbrain.dev"),
-            ("assert_text", None, "Plan: pro; terms: yes; news: no"),
-        ),
-    ),
     ("not_found", _steps(NAV, ("click", "#nope", None), ("click", "#submit", None), NAV)),
     ("hidden", _steps(NAV, ("click", "#hidden", None))),
     ("disabled", _steps(NAV, ("click", "#disabled", None))),
@@ -203,7 +201,6 @@ CATALOGUE: list[tuple[str, list[dict[str, Any]]]] = [
     ("option", _steps(NAV, ("select", "#plan", "platinum"))),
     ("closed_port", _steps(("navigate", None, "http://127.0.0.1:{closed}/x"))),
     ("http500", _steps(("navigate", "/boom", ""))),
-    ("slow", _steps(("navigate", None, "/slow"))),
     ("wait_timeout", _steps(NAV, ("wait", "#never", None))),
     ("unknown_action", _steps(NAV, ("teleport", "#x", None))),
     ("no_selector", _steps(NAV, ("click", None, None))),
@@ -247,7 +244,6 @@ EXPECTED_FAILURES: dict[str, tuple[str, str | None, str, int]] = {
     "option": ("element_not_found", "Option 'platinum' not found in #plan", "", 1),
     "closed_port": ("navigation_error", None, "failed: net::ERR_CONNECTION_REFUSED", 0),
     "http500": ("navigation_error", None, "/boom failed: HTTP 500", 0),
-    "slow": ("timeout", None, "/slow timed out after 1500 ms", 0),
     "wait_timeout": ("timeout", None, "waiting for #never to be visible (no matching element)", 1),
     "unknown_action": (
         "invalid_step",
@@ -271,9 +267,10 @@ def catalogue(
         artifacts,
         tests,
         base_url=base_url,
-        parallelism=6,
+        parallelism=8,
         screenshot_mode="on_failure",
-        navigation_timeout_ms=1500,
+        element_wait_timeout_ms=2000,
+        navigation_timeout_ms=30000,
     )
     return _run(data), artifacts
 
@@ -294,9 +291,16 @@ def test_catalogue_event_stream(catalogue: tuple[list[dict[str, Any]], Path]) ->
     json.dumps(events)  # everything is JSON-serialisable
 
 
-def test_passing_flow(catalogue: tuple[list[dict[str, Any]], Path]) -> None:
-    events, _ = catalogue
-    result = _results(events)["flow"]
+def test_passing_flow(base_url: str, tmp_path: Path) -> None:
+    data = _spec(
+        tmp_path,
+        [("flow", FLOW)],
+        base_url=base_url,
+        screenshot_mode="on_failure",
+        element_wait_timeout_ms=10000,
+        navigation_timeout_ms=30000,
+    )
+    result = _results(_run(data))["flow"]
     assert [s["status"] for s in result["steps"]] == ["passed"] * len(result["steps"]), result
     assert result["status"] == "passed"
     assert result["error"] is None
@@ -391,7 +395,7 @@ def test_screenshot_modes(
         NAV,
         ("click", "#terms", None),
         ("assert_title", None, "Form"),
-        ("click", "#nope", None),
+        ("click", ".dup", None),
         ("click", "#submit", None),
     )
     ok = _steps(NAV, ("assert_title", None, "Form"))
@@ -400,7 +404,6 @@ def test_screenshot_modes(
         [("shots", steps), ("ok", ok)],
         base_url=base_url,
         screenshot_mode=mode,
-        element_wait_timeout_ms=500,
     )
     results = _results(_run(data))
     result = results["shots"]
@@ -440,22 +443,30 @@ def test_parallelism_runs_tests_concurrently(tmp_path: Path) -> None:
     assert shots == ["0_par/s1.png", "1_par/s1.png", "solo/s1.png"]
 
 
-def test_stop_on_first_failure_skips_later_tests(tmp_path: Path) -> None:
+def test_stop_on_first_failure_skips_later_tests(base_url: str, tmp_path: Path) -> None:
+    """Also covers the navigation timeout (slow page, small navigation timeout)."""
     data = _spec(
         tmp_path,
         [
-            ("first", _steps(("click", "#nope", None))),
+            ("first", _steps(("navigate", None, "/slow"), ("assert_title", None, "Slow"))),
             ("second", _steps(("wait", None, "10"), ("assert_title", None, "x"))),
             ("third", _steps(("wait", None, "10"))),
         ],
+        base_url=base_url,
         stop_on_first_failure=True,
-        element_wait_timeout_ms=300,
+        navigation_timeout_ms=1000,
         screenshot_mode="every_step",
     )
     events = _run(data)
     results = _results(events)
-    assert results["first"]["status"] == "failed"
-    assert results["first"]["error_type"] == "element_not_found"
+    first = results["first"]
+    assert first["status"] == "failed"
+    assert first["error_type"] == "timeout"
+    assert first["error"] == f"Navigation to {base_url}/slow timed out after 1000 ms"
+    assert [s["status"] for s in first["steps"]] == ["failed", "skipped"]
+    # the pending navigation is aborted, so the screenshot does not wait for the 20 s page
+    assert first["screenshot"] == "first/s1.png"
+    assert first["duration_ms"] < 15000
     for tid in ("second", "third"):
         r = results[tid]
         assert r["status"] == "skipped"
@@ -485,10 +496,9 @@ def test_child_end_to_end(base_url: str, tmp_path: Path) -> None:
         tmp_path / "artifacts",
         [
             ("good", _steps(NAV, ("assert_title", None, "Form"))),
-            ("bad", _steps(NAV, ("click", "#nope", None))),
+            ("bad", _steps(NAV, ("click", ".dup", None))),
         ],
         base_url=base_url,
-        element_wait_timeout_ms=300,
         screenshot_mode="every_step",
     )
     proc = subprocess.run(
@@ -500,7 +510,7 @@ def test_child_end_to_end(base_url: str, tmp_path: Path) -> None:
     assert events[-1] == {"event": "done"}
     results = _results(events)
     assert results["good"]["status"] == "passed"
-    assert results["bad"]["error"] == "Element not found: #nope"
+    assert results["bad"]["error"] == "Selector .dup matched 2 elements"
     assert (tmp_path / "artifacts" / "bad" / "s2.png").is_file()
 
 

@@ -53,6 +53,18 @@ def _remaining_ms(deadline: float) -> int:
     return max(1, int((deadline - asyncio.get_running_loop().time()) * 1000))
 
 
+async def _stop_loading(page: Page) -> None:
+    """Abort a pending navigation (else screenshots/evaluations wait for it)."""
+    try:
+        session = await page.context.new_cdp_session(page)
+        try:
+            await session.send("Page.stopLoading")
+        finally:
+            await session.detach()
+    except PlaywrightError:
+        pass
+
+
 async def _navigate(page: Page, selector: str | None, value: str | None, ctx: StepContext) -> None:
     target = navigate_target(selector, value) or ""
     try:
@@ -62,6 +74,7 @@ async def _navigate(page: Page, selector: str | None, value: str | None, ctx: St
     try:
         response = await page.goto(url, timeout=ctx.navigation_timeout_ms)
     except PlaywrightTimeoutError:
+        await _stop_loading(page)
         raise StepFailure(
             errors.TIMEOUT, f"Navigation to {url} timed out after {ctx.navigation_timeout_ms} ms"
         ) from None

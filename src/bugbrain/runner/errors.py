@@ -37,8 +37,15 @@ _NOT_INTERACTABLE_MARKERS: Final = (
     ("Element is not a <select>", "not a <select> element"),
 )
 
+# True when another element sits on top of the element's centre point.
+_COVERED_JS: Final = """e => {
+  const r = e.getBoundingClientRect();
+  const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  return !!top && top !== e && !e.contains(top);
+}"""
 
-class StepFailure(Exception):  # noqa: N818 - it is a result, not a bug
+
+class StepFailure(Exception):
     """A step failed in an expected, reportable way."""
 
     def __init__(
@@ -95,6 +102,8 @@ async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
             return "disabled"
         if action == "fill" and not await locator.is_editable(timeout=1000):
             return "read-only"
+        if action != "fill" and await locator.evaluate(_COVERED_JS, timeout=1000):
+            return "covered by another element"
     except PlaywrightError:
         pass
     if "intercepts pointer events" in raw:
@@ -115,9 +124,7 @@ async def translate(
 ) -> StepFailure:
     """Map a Playwright error raised by an element action to a StepFailure."""
     raw = str(exc)
-    import sys
 
-    print("RAW", raw, file=sys.stderr)
     head = raw.split("Call log:", 1)[0]
     sel = selector or "(page)"
     if "strict mode violation" in head:

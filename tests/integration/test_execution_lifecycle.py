@@ -1,0 +1,284 @@
+"""Executions end to end through the real API: progress, screenshots, cancel,
+timeout, environments and variables, listing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import psutil
+import pytest
+import requests
+
+from bugbrain.artifacts.signing import ARTIFACTS_PREFIX, sign
+from tests.support import seed
+from tests.support.servers import Api, BugbrainServer, ShopServer
+
+pytestmark = pytest.mark.browser
+
+
+def chromium_under(server: BugbrainServer) -> list[psutil.Process]:
+    found = []
+    for proc in server.descendants():
+        try:
+            if "chrom" in proc.name().lower():
+                found.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def wait_for(predicate: Any, seconds: float, what: str) -> Any:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start(api: Api, project_id: str, plan_id: str, **extra: Any) -> str:
+    body = {"project_id": project_id, "test_plan_id": plan_id, **extra}
+    return str(api.ok("POST", "/api/v1/executions/async", json=body)["id"])
+
+
+@pytest.fixture(scope="module")
+def api(bugbrain: BugbrainServer) -> Api:
+    return bugbrain.client("lifecycle")
+
+
+def test_progress_while_running(api: Api, shop: ShopServer) -> None:
+    project_id, plan_id = seed.simple_plan(
+        api, shop.url, {f"Dwell {i}": seed.wait_steps(1200) for i in range(4)}
+    )
+    execution_id = start(api, project_id, plan_id)
+    seen: list[dict[str, Any]] = []
+
+    def partly_done() -> bool:
+        status = api.ok("GET", f"/api/v1/executions/{execution_id}/status")
+        seen.append(status)
+        assert status["status"] in ("queued", "pending", "running", "completed")
+        return status["status"] == "running" and 0 < status["progress"]["current"] < 4
+
+    wait_for(partly_done, 60, "a running execution with partial progress")
+    running = seen[-1]
+    assert set(running) >= {"id", "status", "progress", "started_at", "estimated_completion"}
+    progress = running["progress"]
+    assert progress["total"] == 4
+    assert progress["percent"] == progress["current"] * 100 // 4
+    assert running["estimated_completion"] >= running["started_at"]
+    # Every non-terminal status carries progress (the page's JS reads progress.percent).
+    assert all("progress" in s for s in seen)
+    final = api.wait_terminal(execution_id)
+    assert (final["status"], final["passed_tests"], final["total_tests"]) == ("completed", 4, 4)
+
+
+def test_screenshots_open_by_signed_url_or_key(
+    api: Api, bugbrain: BugbrainServer, shop: ShopServer
+) -> None:
+    project_id, plan_id = seed.simple_plan(
+        api, shop.url, {"Login Flow": seed.PASSING}, screenshot_mode="every_step"
+    )
+    execution_id = start(api, project_id, plan_id)
+    api.wait_terminal(execution_id)
+    results = api.ok("GET", f"/api/v1/executions/{execution_id}/results")
+    steps = results["test_results"][0]["steps"]
+    assert all(step["status"] == "passed" for step in steps)
+    assert all(step["screenshot"].startswith(bugbrain.url) for step in steps)
+
+    url = steps[-1]["screenshot"]
+    anonymous = requests.get(url, timeout=30)  # no key: the signature is the credential
+    assert anonymous.status_code == 200
+    assert anonymous.headers["content-type"] == "image/png"
+    assert anonymous.content.startswith(b"\x89PNG")
+
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    tampered_sig = url.replace(query["signature"][0], "0" * 64)
+    assert requests.get(tampered_sig, timeout=30).status_code == 403
+    other_path = url.replace("step_5.png", "step_1.png")
+    assert requests.get(other_path, timeout=30).status_code == 403
+    path = parts.path.removeprefix(ARTIFACTS_PREFIX)
+    secret = (bugbrain.data_dir / "secret.key").read_bytes().strip()
+    expired_at = int(time.time()) - 10
+    expired = f"{bugbrain.url}{parts.path}?expires={expired_at}&signature={sign(secret, path, expired_at)}"
+    response = requests.get(expired, timeout=30)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+
+    bare = bugbrain.url + parts.path
+    assert requests.get(bare, timeout=30).status_code == 401
+    with_key = api.session.get(bare, timeout=30)
+    assert with_key.status_code == 200
+    assert with_key.content.startswith(b"\x89PNG")
+    stranger = bugbrain.client("lifecycle-stranger")
+    assert stranger.session.get(bare, timeout=30).status_code == 404
+
+
+def test_screenshot_modes(api: Api, shop: ShopServer) -> None:
+    tests = {"Pass": seed.PASSING, "Fail": seed.FAILING}
+    counts = {}
+    for mode in ("every_step", "on_failure", "disabled"):
+        project_id, plan_id = seed.simple_plan(
+            api, shop.url, tests, screenshot_mode=mode, element_wait_timeout_ms=500
+        )
+        execution_id = start(api, project_id, plan_id)
+        api.wait_terminal(execution_id)
+        results = api.ok("GET", f"/api/v1/executions/{execution_id}/results")
+        counts[mode] = [
+            sum(1 for s in t["steps"] if "screenshot" in s) for t in results["test_results"]
+        ]
+    assert counts == {"every_step": [5, 5], "on_failure": [0, 1], "disabled": [0, 0]}
+
+
+def test_cancel_running_execution_stops_browser(
+    api: Api, bugbrain: BugbrainServer, shop: ShopServer
+) -> None:
+    project_id, plan_id = seed.simple_plan(
+        api, shop.url, {"Long 1": seed.wait_steps(30_000), "Long 2": seed.wait_steps(30_000)}
+    )
+    execution_id = start(api, project_id, plan_id)
+    wait_for(
+        lambda: api.ok("GET", f"/api/v1/executions/{execution_id}/status")["status"] == "running",
+        60,
+        "the execution to run",
+    )
+    wait_for(lambda: chromium_under(bugbrain), 30, "a Chromium process")
+    response = api.delete(f"/api/v1/executions/{execution_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert body["cancellation_reason"] == "requested"
+    wait_for(lambda: not chromium_under(bugbrain), 5, "every Chromium process to exit")
+
+    status = api.ok("GET", f"/api/v1/executions/{execution_id}/status")
+    assert status["status"] == "cancelled"
+    assert status["cancelled_at"] == body["cancelled_at"]
+    results = api.ok("GET", f"/api/v1/executions/{execution_id}/results")
+    assert [t["status"] for t in results["test_results"]] == ["skipped", "skipped"]
+    again = api.delete(f"/api/v1/executions/{execution_id}")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+def test_cancel_queued_execution_is_immediate(api: Api, shop: ShopServer) -> None:
+    project_id, plan_id = seed.simple_plan(api, shop.url, {"Quick": seed.PASSING})
+    execution_id = start(api, project_id, plan_id)
+    response = api.delete(f"/api/v1/executions/{execution_id}")
+    # It may have been claimed in the meantime; either way it ends cancelled.
+    assert response.status_code == 200
+    assert api.wait_terminal(execution_id, 10)["status"] == "cancelled"
+
+
+def test_timeout_fails_execution_and_kills_browser(
+    api: Api, bugbrain: BugbrainServer, shop: ShopServer
+) -> None:
+    project_id, plan_id = seed.simple_plan(
+        api,
+        shop.url,
+        {"Quick": seed.PASSING, "Hangs": seed.wait_steps(60_000), "Never": seed.PASSING},
+    )
+    body = {"project_id": project_id, "test_plan_id": plan_id, "timeout_seconds": 6}
+    started = time.monotonic()
+    response = api.post("/api/v1/executions", json=body)
+    assert response.status_code == 200
+    result = response.json()
+    assert time.monotonic() - started < 40
+    assert result["status"] == "failed"
+    assert result["failure_reason"] == "timeout"
+    assert "6 s" in result["failure_message"]
+    statuses = [t["status"] for t in result["results"]["test_results"]]
+    assert statuses == ["passed", "skipped", "skipped"]
+    wait_for(lambda: not chromium_under(bugbrain), 5, "every Chromium process to exit")
+    status = api.ok("GET", f"/api/v1/executions/{result['id']}/status")
+    assert status["status"] == "failed"
+    assert status["failure_reason"] == "timeout"
+
+
+def test_environment_and_variable_overrides(api: Api, shop: ShopServer) -> None:
+    project = seed.project(
+        api,
+        "http://127.0.0.1:9",  # nothing listens there: only the environment's URL works
+        environments={
+            "staging": {"base_url": shop.url, "variables": {"page": "/about"}},
+            "prod": {"base_url": "http://127.0.0.1:9"},
+        },
+        default_environment="prod",
+    )
+    case = seed.test_case(
+        api,
+        project["id"],
+        "Visit",
+        [
+            {"description": "Open", "action": "navigate", "value": "{{page}}"},
+            {"description": "Title", "action": "assert_title", "value": "{{title}}"},
+        ],
+    )
+    plan_id = seed.plan(api, project["id"], [case])
+    body = {"project_id": project["id"], "test_plan_id": plan_id}
+    ok = api.ok(
+        "POST",
+        "/api/v1/executions",
+        json={**body, "environment": "staging", "variables": {"title": "About"}},
+    )
+    assert ok["status"] == "completed"
+    assert ok["passed_tests"] == 1
+    assert ok["environment"] == "staging"
+
+    wrong = api.ok(
+        "POST",
+        "/api/v1/executions",
+        json={**body, "environment": "staging", "variables": {"title": "Nope"}},
+    )
+    assert wrong["failed_tests"] == 1
+    default_env = api.ok("POST", "/api/v1/executions", json={**body, "variables": {"title": "x"}})
+    assert default_env["environment"] == "prod"
+    assert default_env["failed_tests"] == 1
+
+    unknown = api.post("/api/v1/executions", json={**body, "environment": "qa"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"][0]["field"] == "environment"
+
+
+def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
+    project_id, plan_id = seed.simple_plan(api, shop.url, {"Quick": seed.PASSING})
+    first = api.ok(
+        "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
+    )
+    second = api.ok(
+        "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
+    )
+    listed = api.ok("GET", "/api/v1/executions", params={"project_id": project_id})
+    assert [e["id"] for e in listed["data"]] == [second["id"], first["id"]]
+    assert listed["pagination"] == {"limit": 20, "offset": 0, "total": 2}
+    page = api.ok(
+        "GET", "/api/v1/executions", params={"project_id": project_id, "limit": 1, "offset": 1}
+    )
+    assert [e["id"] for e in page["data"]] == [first["id"]]
+    assert page["pagination"]["total"] == 2
+    none = api.ok(
+        "GET", "/api/v1/executions", params={"project_id": project_id, "status": "failed"}
+    )
+    assert none["data"] == []
+    assert none["pagination"]["total"] == 0
+    after = api.ok(
+        "GET",
+        "/api/v1/executions",
+        params={"project_id": project_id, "created_after": second["created_at"]},
+    )
+    assert [e["id"] for e in after["data"]] == [second["id"]]
+    before = api.ok(
+        "GET",
+        "/api/v1/executions",
+        params={"project_id": project_id, "created_before": "2000-01-01T00:00:00Z"},
+    )
+    assert before["pagination"]["total"] == 0
+
+
+def test_artifacts_stay_inside_the_store(api: Api, bugbrain: BugbrainServer) -> None:
+    response = api.get("/api/v1/artifacts/../secret.key")
+    assert response.status_code in (404, 400)
+    assert Path(bugbrain.data_dir / "secret.key").read_bytes().decode() not in response.text

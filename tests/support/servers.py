@@ -1,0 +1,193 @@
+"""Real processes and servers used by the integration tests."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+import uvicorn
+
+from bugbrain.demo.shop import create_shop_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, seconds: float = 30.0) -> None:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+class ShopServer:
+    """The demo shop under uvicorn in a thread of the test process."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_shop_app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        wait_http(self.url + "/health")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+BUGBRAIN = [sys.executable, "-m", "bugbrain.cli"]
+
+
+class BugbrainServer:
+    """``bugbrain serve`` as a real subprocess with its own data directory."""
+
+    def __init__(self, data_dir: Path, workers: int = 2, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.workers = workers
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "BUGBRAIN_DATA_DIR": str(self.data_dir),
+            "BUGBRAIN_WORKERS": str(self.workers),
+            "BUGBRAIN_LOG_LEVEL": "warning",
+        }
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [*BUGBRAIN, "serve", "--port", str(self.port)],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        try:
+            wait_http(self.url + "/health")
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(
+                f"server did not start: {self.log_path.read_text()[-3000:]}"
+            ) from None
+
+    def create_key(self, workspace: str, environment: str = "prod", name: str = "test") -> str:
+        out = subprocess.run(
+            [
+                *BUGBRAIN,
+                "keys",
+                "create",
+                "--name",
+                name,
+                "--workspace",
+                workspace,
+                "--environment",
+                environment,
+                "--json",
+            ],
+            env=self.env(),
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+        return str(json.loads(out.stdout)["key"])
+
+    def client(self, workspace: str) -> Api:
+        return Api(self.url, self.create_key(workspace))
+
+    def descendants(self) -> list[psutil.Process]:
+        if self.proc is None:
+            return []
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def kill(self) -> None:
+        """SIGKILL the server process alone, as a crash would."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+class Api:
+    """A thin requests wrapper that knows the base URL and the key."""
+
+    def __init__(self, base: str, key: str) -> None:
+        self.base = base
+        self.key = key
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {key}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 120)
+        return self.session.request(method, self.base + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
+        return response.json() if response.content else None
+
+    def wait_terminal(self, execution_id: str, seconds: float = 120) -> dict[str, Any]:
+        give_up = time.monotonic() + seconds
+        while time.monotonic() < give_up:
+            status = self.ok("GET", f"/api/v1/executions/{execution_id}/status")
+            if status["status"] in ("completed", "failed", "cancelled"):
+                return dict(status)
+            time.sleep(0.2)
+        raise TimeoutError(f"{execution_id} did not finish within {seconds} s")
