@@ -413,8 +413,9 @@ def test_screenshot_modes(
         if s["screenshot"]:
             assert s["screenshot"] == f"shots/{s['step_id']}.png"
     on_disk = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.png")}
-    ok_shot = {"every_step": "ok/s2.png", "on_assertions": "ok/s2.png"}.get(mode)
-    assert on_disk == {f"shots/{s}.png" for s in shots} | ({ok_shot} if ok_shot else set())
+    ok_shots = {"every_step": {"ok/s1.png", "ok/s2.png"}, "on_assertions": {"ok/s2.png"}}
+    ok_shot = "ok/s2.png" if mode in ok_shots else None
+    assert on_disk == {f"shots/{s}.png" for s in shots} | ok_shots.get(mode, set())
     assert result["screenshot"] == (f"shots/{test_shot}.png" if test_shot else None)
     assert results["ok"]["screenshot"] == ok_shot
 

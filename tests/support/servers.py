@@ -27,9 +27,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(url: str, seconds: float = 30.0) -> None:
+def wait_http(
+    url: str, seconds: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     give_up = time.monotonic() + seconds
     while time.monotonic() < give_up:
+        if proc is not None and proc.poll() is not None:
+            raise TimeoutError(f"the process serving {url} exited with code {proc.returncode}")
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=2).status_code < 500:
                 return
@@ -85,6 +89,7 @@ class BugbrainServer:
         }
 
     def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [*BUGBRAIN, "serve", "--port", str(self.port)],
@@ -95,7 +100,7 @@ class BugbrainServer:
         )
         log.close()
         try:
-            wait_http(self.url + "/health")
+            wait_http(self.url + "/health", proc=self.proc)
         except TimeoutError:
             self.stop()
             raise RuntimeError(

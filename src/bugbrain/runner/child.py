@@ -128,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_LAUNCH_FAILED
     except Exception as exc:
         log.exception("runner crashed")
-        emit({"event": "fatal", "reason": "internal_error", "message": first_line(exc)})
         kill_descendants()
+        with contextlib.suppress(OSError):  # stdout may be the reason (parent gone)
+            emit({"event": "fatal", "reason": "internal_error", "message": first_line(exc)})
         return EXIT_INTERNAL
     return EXIT_OK
 
