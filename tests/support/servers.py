@@ -27,9 +27,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(
-    url: str, seconds: float = 30.0, proc: subprocess.Popen[bytes] | None = None
-) -> None:
+def wait_http(url: str, seconds: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     give_up = time.monotonic() + seconds
     while time.monotonic() < give_up:
         if proc is not None and proc.poll() is not None:

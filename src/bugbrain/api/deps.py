@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bugbrain.api.context import AppContext
 from bugbrain.db.engine import read_tx, write_tx
@@ -31,7 +32,16 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def authenticate(request: Request, ctx: Ctx) -> Principal:
+# Declared for the OpenAPI document ("Authorize" in /docs); parsing is ours, so
+# that every failure gets a precise message in the common error shape.
+_bearer_scheme = HTTPBearer(auto_error=False, description="bugbrain_sk_prod_… or bugbrain_sk_dev_…")
+
+
+def authenticate(
+    request: Request,
+    ctx: Ctx,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
+) -> Principal:
     token = bearer_token(request)
     with read_tx(ctx.engine) as conn:
         principal = keys.authenticate(conn, token)

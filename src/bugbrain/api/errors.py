@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -64,17 +65,23 @@ def error_response(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
+_STRUCTURAL_TAG = re.compile(r"^(\[key\]|[a-z-]+\[.*\]|constrained-[a-z]+)$")
+
+
 def field_name(loc: tuple[Any, ...]) -> str:
     parts = list(loc[1:]) if loc and loc[0] in {"body", "query", "path", "header"} else list(loc)
+    # Validators and dict keys add structural tags anywhere; a union adds the
+    # member's type name after the field. Only a trailing type name is a tag:
+    # elsewhere "int" may be the user's own key (an environment called "int").
+    parts = [p for p in parts if isinstance(p, int) or not _STRUCTURAL_TAG.match(str(p))]
+    if parts and isinstance(parts[-1], str) and parts[-1] in _TYPE_TAGS and len(parts) > 1:
+        parts.pop()
     name = ""
     for part in parts:
         if isinstance(part, int):
             name += f"[{part}]"
-            continue
-        text = str(part)
-        if "[" in text or text in _TYPE_TAGS or text.startswith(("function-", "constrained-")):
-            continue
-        name = f"{name}.{text}" if name else text
+        else:
+            name = f"{name}.{part}" if name else str(part)
     return name or (str(loc[0]) if loc else "body")
 
 

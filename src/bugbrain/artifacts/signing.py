@@ -36,7 +36,8 @@ def verify(
         expires_at = int(expires)
     except ValueError:
         return "malformed expiry"
-    if not hmac.compare_digest(sign(secret, path, expires_at), signature):
+    # Bytes, not str: compare_digest rejects non-ASCII str instead of returning False.
+    if not hmac.compare_digest(sign(secret, path, expires_at).encode(), signature.encode()):
         return "invalid signature"
     if expires_at < (time.time() if now is None else now):
         return "link expired"

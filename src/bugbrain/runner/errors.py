@@ -44,6 +44,10 @@ _COVERED_JS: Final = """e => {
   return !!top && top !== e && !e.contains(top);
 }"""
 
+# Whether a <select> has an option whose value or label is the given text.
+_HAS_OPTION_JS: Final = """(e, v) =>
+  !e.options || Array.from(e.options).some(o => o.value === v || o.label === v)"""
+
 
 class StepFailure(Exception):
     """A step failed in an expected, reportable way."""
@@ -92,6 +96,13 @@ def ambiguous(selector: str, count: int | None) -> StepFailure:
 
 def not_found(selector: str) -> StepFailure:
     return StepFailure(ELEMENT_NOT_FOUND, f"Element not found: {selector}")
+
+
+async def _has_option(locator: Locator, value: str, raw: str) -> bool:
+    try:
+        return bool(await locator.evaluate(_HAS_OPTION_JS, value, timeout=1000))
+    except PlaywrightError:
+        return "did not find some options" not in raw
 
 
 async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
@@ -148,7 +159,7 @@ async def translate(
             return not_found(sel)
         if count is not None and count > 1:
             return ambiguous(sel, count)
-        if action == "select" and "did not find some options" in raw:
+        if action == "select" and not await _has_option(locator, value or "", raw):
             return StepFailure(ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}")
         reason = await _why_not_interactable(locator, action, raw)
         return StepFailure(ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})")

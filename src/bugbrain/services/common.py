@@ -10,6 +10,9 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain.errors import NotFound
 
+# Far beyond any real listing, and well inside a 64-bit SQL integer.
+MAX_OFFSET = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class Page:

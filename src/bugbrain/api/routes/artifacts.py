@@ -9,12 +9,13 @@ from fastapi.responses import FileResponse, Response
 
 from bugbrain.api.deps import Ctx, authenticate
 from bugbrain.api.errors import error_response
+from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import verify
 from bugbrain.db.engine import read_tx
 from bugbrain.errors import NotFound
 from bugbrain.services import executions
 
-router = APIRouter(prefix="/api/v1", tags=["artifacts"])
+router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1", tags=["artifacts"])
 
 
 @router.get("/artifacts/{path:path}", response_class=FileResponse)

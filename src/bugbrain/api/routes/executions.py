@@ -15,18 +15,20 @@ from sqlalchemy.engine import RowMapping
 
 from bugbrain.api.context import AppContext
 from bugbrain.api.deps import Auth, Ctx
+from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
 from bugbrain.clock import as_utc, isoformat
 from bugbrain.db.engine import read_tx, write_tx
+from bugbrain.errors import InvalidInput
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
 from bugbrain.services import execution_views as views
 from bugbrain.services import executions
-from bugbrain.services.common import Page
+from bugbrain.services.common import MAX_OFFSET, Page
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.failure_analysis import analysis_json
 
-router = APIRouter(prefix="/api/v1", tags=["executions"])
+router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1", tags=["executions"])
 
 Status = Literal["queued", "pending", "running", "completed", "failed", "cancelled"]
 # While a synchronous create waits, how often it looks at the execution row.
@@ -48,13 +50,22 @@ def polling_path(execution_id: str) -> str:
     return f"/api/v1/executions/{execution_id}/status"
 
 
+def _utc_filter(field: str, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise InvalidInput.field(field, "date is out of range") from None
+
+
 @router.get("/executions")
 def list_executions(
     ctx: Ctx,
     auth: Auth,
     project_id: Annotated[str, Query(min_length=1, max_length=40, description="Project ID")],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per page")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Pagination offset")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Pagination offset")] = 0,
     status: Status | None = None,
     test_plan_id: Annotated[str | None, Query(max_length=40)] = None,
     created_after: datetime | None = None,
@@ -68,8 +79,8 @@ def list_executions(
             project_id=project_id,
             status=status,
             test_plan_id=test_plan_id,
-            created_after=as_utc(created_after) if created_after else None,
-            created_before=as_utc(created_before) if created_before else None,
+            created_after=_utc_filter("created_after", created_after),
+            created_before=_utc_filter("created_before", created_before),
         )
 
 

@@ -7,17 +7,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from bugbrain.api.deps import Auth, Ctx
+from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.schemas.projects import ProjectCreate, ProjectUpdate
 from bugbrain.schemas.test_cases import TestCaseCreate, TestCaseUpdate
 from bugbrain.schemas.test_plans import TestPlanCreate, TestPlanUpdate
 from bugbrain.services import projects, test_cases, test_plans
-from bugbrain.services.common import Page
+from bugbrain.services.common import MAX_OFFSET, Page
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1")
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Results per page (max 500)")]
-Offset = Annotated[int, Query(ge=0, description="Pagination offset")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Pagination offset")]
 ProjectId = Annotated[str, Query(min_length=1, max_length=40, description="Project ID")]
 
 
