@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ class Settings:
     default_timeout_seconds: int = 300
     max_timeout_seconds: int = 21600
     log_level: str = "info"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sqlite_path(self) -> Path:

@@ -87,3 +87,58 @@ def test_second_server_on_same_data_dir_is_refused(tmp_path: Path) -> None:
             second.start()
     finally:
         first.stop()
+
+
+def test_graceful_stop_ends_running_and_keeps_queued(tmp_path: Path, shop: ShopServer) -> None:
+    server = BugbrainServer(tmp_path / "data", workers=1)
+    server.start()
+    try:
+        api = server.client("shutdown")
+        project = seed.project(api, shop.url)
+        slow = seed.plan(
+            api,
+            project["id"],
+            [seed.test_case(api, project["id"], "Slow", seed.wait_steps(60_000))],
+        )
+        quick = seed.plan(
+            api, project["id"], [seed.test_case(api, project["id"], "Quick", seed.PASSING)]
+        )
+        body = {"project_id": project["id"]}
+        running = api.ok("POST", "/api/v1/executions/async", json={**body, "test_plan_id": slow})[
+            "id"
+        ]
+        give_up = time.monotonic() + 60
+        while api.ok("GET", f"/api/v1/executions/{running}/status")["status"] != "running":
+            assert time.monotonic() < give_up
+            time.sleep(0.1)
+        queued = api.ok("POST", "/api/v1/executions/async", json={**body, "test_plan_id": quick})[
+            "id"
+        ]
+
+        server.stop()  # SIGINT: a graceful stop
+        assert not runner_processes(server.data_dir)
+        server.start()
+        stopped = api.wait_terminal(running, 10)
+        assert (stopped["status"], stopped["failure_reason"]) == ("failed", "server_shutdown")
+        assert api.wait_terminal(queued, 120)["status"] == "completed"
+    finally:
+        server.stop()
+
+
+def test_browser_that_cannot_start_fails_the_execution(tmp_path: Path, shop: ShopServer) -> None:
+    server = BugbrainServer(
+        tmp_path / "data", extra_env={"BUGBRAIN_CHROMIUM_PATH": str(tmp_path / "no-chromium")}
+    )
+    server.start()
+    try:
+        api = server.client("no-browser")
+        project_id, plan_id = seed.simple_plan(api, shop.url, {"Quick": seed.PASSING})
+        result = api.ok(
+            "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
+        )
+        assert result["status"] == "failed"
+        assert result["failure_reason"] == "browser_launch_failed"
+        assert result["failure_message"]
+        assert [t["status"] for t in result["results"]["test_results"]] == ["skipped"]
+    finally:
+        server.stop()

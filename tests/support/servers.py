@@ -70,7 +70,14 @@ BUGBRAIN = [sys.executable, "-m", "bugbrain.cli"]
 class BugbrainServer:
     """``bugbrain serve`` as a real subprocess with its own data directory."""
 
-    def __init__(self, data_dir: Path, workers: int = 2, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        workers: int = 2,
+        port: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.extra_env = extra_env or {}
         self.data_dir = data_dir
         self.workers = workers
         self.port = port or free_port()
@@ -84,6 +91,7 @@ class BugbrainServer:
             "BUGBRAIN_DATA_DIR": str(self.data_dir),
             "BUGBRAIN_WORKERS": str(self.workers),
             "BUGBRAIN_LOG_LEVEL": "warning",
+            **self.extra_env,
         }
 
     def start(self) -> None:
