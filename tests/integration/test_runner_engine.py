@@ -504,6 +504,7 @@ def test_child_end_to_end(base_url: str, tmp_path: Path) -> None:
         ],
         base_url=base_url,
         screenshot_mode="every_step",
+        chromium_path=None,  # falls back to /usr/bin/chromium (no Playwright-managed browser)
     )
     proc = subprocess.run(
         _child_cmd(_write_spec(tmp_path, data)), capture_output=True, text=True, timeout=60

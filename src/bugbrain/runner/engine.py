@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -144,14 +145,21 @@ class _Runner:
             if self.stopped:
                 result = self._skipped_test(test)
             else:
-                result = await self._run_test(test)
+                try:
+                    result = await self._run_test(test)
+                except Exception as exc:  # a bug or a dead browser: fail this test only
+                    log.exception("test %s crashed", test.test_id)
+                    result = self._skipped_test(test, emit_steps=False)
+                    result["status"] = "failed"
+                    result["error"] = errors.first_line(exc)
+                    result["error_type"] = errors.ERROR
                 if result["status"] == "failed" and self.spec.stop_on_first_failure:
                     self.stopped = True
         self.emit({"event": "test_finished", "position": test.position, "result": result})
 
-    def _skipped_test(self, test: TestSpec) -> TestResult:
+    def _skipped_test(self, test: TestSpec, emit_steps: bool = True) -> TestResult:
         steps = [_step_result(s, *_preview(s, self.variables)) for s in test.steps]
-        for step_result in steps:
+        for step_result in steps if emit_steps else ():
             self.emit({"event": "step_finished", "position": test.position, "step": step_result})
         return {
             "test_id": test.test_id,
@@ -283,13 +291,20 @@ class _Runner:
     async def _screenshot(self, page: Page, test: TestSpec, file_name: str) -> str | None:
         rel = f"{self.dirs[test.position]}/{file_name}.png"
         path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            await page.screenshot(path=path, timeout=_SCREENSHOT_TIMEOUT_MS)
-        except Exception as exc:
-            log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
-            return None
-        return rel
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        for attempt in (1, 2):
+            try:
+                await page.screenshot(path=path, timeout=_SCREENSHOT_TIMEOUT_MS)
+                return rel
+            except Exception as exc:
+                # A click that starts a navigation leaves no frame to capture for a
+                # moment ("Unable to capture screenshot"): let the new page load once.
+                if attempt == 1:
+                    with contextlib.suppress(Exception):
+                        await page.wait_for_load_state("load", timeout=_SCREENSHOT_TIMEOUT_MS)
+                    continue
+                log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
+        return None
 
 
 async def run_spec(spec: RunSpec, emit: Emit) -> None:

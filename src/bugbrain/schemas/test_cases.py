@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
-from bugbrain.runner.vocabulary import ACTION_ALIASES, ACTIONS
+from bugbrain.runner.steps import ACTIONS, ALIASES, normalize_action
 from bugbrain.schemas.common import Description, Id, Name, RequestModel
 
 TestStatus = Literal["active", "archived"]
@@ -12,10 +12,9 @@ Priority = Literal["low", "medium", "high", "critical"]
 
 
 def _action(value: str) -> str:
-    lowered = value.strip().lower()
-    normalized = ACTION_ALIASES.get(lowered, lowered)
+    normalized = normalize_action(value)
     if normalized not in ACTIONS:
-        known = ", ".join(sorted(ACTIONS | set(ACTION_ALIASES)))
+        known = ", ".join([*ACTIONS, *(f"{a} (= {t})" for a, t in ALIASES.items())])
         raise ValueError(f"unknown action {value!r}; known actions: {known}")
     return normalized
 
