@@ -203,16 +203,17 @@ def finish(conn: Connection, claim: Claim) -> bool:
     return result.rowcount == 1
 
 
-def fail(
+def _end_failed(
     conn: Connection,
-    claim: Claim,
+    execution_id: str,
+    condition: sa.ColumnElement[bool],
     reason: str,
     message: str,
     partial_steps: dict[int, list[dict[str, Any]]] | None = None,
 ) -> bool:
     result = conn.execute(
         executions.update()
-        .where(_leased(claim.execution_id, claim.lease_token))
+        .where(condition)
         .values(
             status=FAILED,
             failure_reason=reason,
@@ -221,12 +222,21 @@ def fail(
             lease_token=None,
         )
     )
-    if result.rowcount == 1:
-        skip_unfinished(
-            conn, claim.execution_id, f"Not run: execution failed ({reason})", partial_steps
-        )
-        return True
-    return False
+    if result.rowcount != 1:
+        return False
+    skip_unfinished(conn, execution_id, f"Not run: execution failed ({reason})", partial_steps)
+    return True
+
+
+def fail(
+    conn: Connection,
+    claim: Claim,
+    reason: str,
+    message: str,
+    partial_steps: dict[int, list[dict[str, Any]]] | None = None,
+) -> bool:
+    condition = _leased(claim.execution_id, claim.lease_token)
+    return _end_failed(conn, claim.execution_id, condition, reason, message, partial_steps)
 
 
 def cancel(conn: Connection, execution_id: str, reason: str = "requested") -> bool:
@@ -270,19 +280,8 @@ def reap(
     )
     reaped = []
     for execution_id in lost:
-        result = conn.execute(
-            executions.update()
-            .where(executions.c.id == execution_id, executions.c.status.in_(CLAIMED))
-            .values(
-                status=FAILED,
-                failure_reason=reason,
-                failure_message=message,
-                completed_at=utcnow(),
-                lease_token=None,
-            )
-        )
-        if result.rowcount == 1:
-            skip_unfinished(conn, execution_id, f"Not run: execution failed ({reason})")
+        condition = sa.and_(executions.c.id == execution_id, executions.c.status.in_(CLAIMED))
+        if _end_failed(conn, execution_id, condition, reason, message):
             reaped.append(execution_id)
     return reaped
 
