@@ -282,3 +282,27 @@ def test_artifacts_stay_inside_the_store(api: Api, bugbrain: BugbrainServer) -> 
     response = api.get("/api/v1/artifacts/../secret.key")
     assert response.status_code in (404, 400)
     assert Path(bugbrain.data_dir / "secret.key").read_bytes().decode() not in response.text
+
+
+def test_runner_crash_fails_execution_and_leaves_no_browser(
+    api: Api, bugbrain: BugbrainServer, shop: ShopServer
+) -> None:
+    project_id, plan_id = seed.simple_plan(api, shop.url, {"Long": seed.wait_steps(30_000)})
+    execution_id = start(api, project_id, plan_id)
+    wait_for(
+        lambda: api.ok("GET", f"/api/v1/executions/{execution_id}/status")["status"] == "running",
+        60,
+        "the execution to run",
+    )
+    browsers = wait_for(lambda: chromium_under(bugbrain), 30, "a Chromium process")
+    (runner,) = [
+        p for p in bugbrain.descendants() if "bugbrain.runner.child" in " ".join(p.cmdline())
+    ]
+    runner.kill()  # SIGKILL: its own clean-up cannot run
+    final = api.wait_terminal(execution_id, 30)
+    assert final["status"] == "failed"
+    assert final["failure_reason"] == "runner_crashed"
+    assert "exited with code -9" in final["failure_message"]
+    # The browsers were reparented away from the server when their runner died:
+    # follow the very processes seen before the crash.
+    wait_for(lambda: not any(p.is_running() for p in browsers), 5, "the orphaned Chromium to exit")

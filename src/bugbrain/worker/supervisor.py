@@ -3,6 +3,7 @@ into database updates, enforcing the deadline, cancel requests and the lease."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
-from bugbrain.worker.processes import kill_tree
+from bugbrain.worker.processes import ProcessTree
 
 log = logging.getLogger("bugbrain.worker")
 
@@ -32,6 +33,8 @@ log = logging.getLogger("bugbrain.worker")
 # (e.g. made by another process) — keeps "cancel within 5 s" true everywhere.
 STATUS_CHECK_SECONDS = 0.5
 STDERR_TAIL_BYTES = 4000
+# After its stdout closes, how long the runner may take to exit before it is killed.
+RUNNER_EXIT_GRACE_SECONDS = 10
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Supervisor:
         self.shutting_down = threading.Event()
         self.outcome = RunOutcome()
         self._buffer = b""
+        self.tree: ProcessTree | None = None
 
     # ---- set-up -------------------------------------------------------------
 
@@ -97,19 +101,22 @@ class Supervisor:
         except OSError as exc:
             self._fail(state.REASON_RUNNER_CRASHED, f"Could not start the runner: {exc}")
             return
+        self.tree = ProcessTree(proc)
         try:
-            ended_by = self._watch(proc)
-        except BaseException:
-            kill_tree(proc)  # never leave a browser behind, whatever went wrong here
-            raise
+            ended_by = self._watch(proc, self.tree)
+            if ended_by is None:  # stdout closed: the runner is exiting on its own
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=RUNNER_EXIT_GRACE_SECONDS)
+        finally:
+            # Whatever happened, nothing the runner started survives it: after a
+            # clean exit this finds nothing; after a crash it finds orphans.
+            self.tree.kill()
         if ended_by is None:
-            proc.wait()
             self._conclude(proc.returncode, directory)
         else:
-            kill_tree(proc)
             self._after_kill(ended_by)
 
-    def _watch(self, proc: subprocess.Popen[bytes]) -> str | None:
+    def _watch(self, proc: subprocess.Popen[bytes], tree: ProcessTree) -> str | None:
         """Pump events until the child exits (None) or we must stop it (a reason)."""
         assert proc.stdout is not None
         selector = selectors.DefaultSelector()
@@ -132,6 +139,7 @@ class Supervisor:
                 now = time.monotonic()
                 if now >= next_beat:
                     next_beat = now + self.settings.heartbeat_seconds
+                    tree.refresh()
                     with write_tx(self.engine) as conn:
                         if not state.heartbeat(conn, self.claim):
                             return "lost"
@@ -162,6 +170,8 @@ class Supervisor:
         kind = event.get("event")
         claim = self.claim
         if kind == "browser_started":
+            if self.tree is not None:
+                self.tree.refresh()
             with write_tx(self.engine) as conn:
                 state.mark_running(conn, claim, event.get("browser_version"))
         elif kind == "test_started":
@@ -178,7 +188,14 @@ class Supervisor:
             with write_tx(self.engine) as conn:
                 state.record_test_result(conn, claim, position, result)
         elif kind == "fatal":
-            self.outcome.fatal_reason = str(event.get("reason") or state.REASON_RUNNER_CRASHED)
+            # The API documents a closed set of reasons; anything but a browser
+            # that would not start is the runner's own failure.
+            reason = event.get("reason")
+            self.outcome.fatal_reason = (
+                state.REASON_BROWSER_LAUNCH
+                if reason == state.REASON_BROWSER_LAUNCH
+                else state.REASON_RUNNER_CRASHED
+            )
             self.outcome.fatal_message = str(event.get("message") or "")
         elif kind == "done":
             self.outcome.done = True
@@ -196,7 +213,7 @@ class Supervisor:
     # ---- endings ------------------------------------------------------------
 
     def _conclude(self, returncode: int, directory: Path) -> None:
-        if self.outcome.done and returncode == 0:
+        if self.outcome.done:  # every test reported; how teardown went does not matter
             with write_tx(self.engine) as conn:
                 if not state.still_ours(conn, self.claim):
                     return
