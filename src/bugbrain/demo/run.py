@@ -25,6 +25,7 @@ from bugbrain.services import keys
 from bugbrain.settings import load_settings
 
 WORKSPACE = "demo"
+PLAN_NAME = "Shop regression"
 
 
 class Api:
@@ -82,7 +83,19 @@ def _wait_http(url: str, seconds: float = 30) -> None:
 
 
 def seed(api: Api, shop_url: str) -> dict[str, str]:
-    project = api.call("POST", "/api/v1/projects", content.project(shop_url))
+    """Create the demo project and plan, or reuse them from an earlier run
+    (pointing them at this run's shop URL), so history accumulates."""
+    body = content.project(shop_url)
+    existing = api.call("GET", "/api/v1/projects?limit=500")["data"]
+    found = next((p for p in existing if p["name"] == body["name"]), None)
+    if found is not None:
+        api.call("PATCH", f"/api/v1/projects/{found['id']}", body)
+        plans = api.call("GET", f"/api/v1/test-plans?project_id={found['id']}")["data"]
+        plan = next((p for p in plans if p["name"] == PLAN_NAME and p["test_case_ids"]), None)
+        if plan is not None:
+            return {"project_id": found["id"], "test_plan_id": plan["id"]}
+        api.call("DELETE", f"/api/v1/projects/{found['id']}")
+    project = api.call("POST", "/api/v1/projects", body)
     case_ids = [
         api.call("POST", "/api/v1/test-cases", {"project_id": project["id"], **case})["id"]
         for case in content.test_cases()
@@ -92,7 +105,7 @@ def seed(api: Api, shop_url: str) -> dict[str, str]:
         "/api/v1/test-plans",
         {
             "project_id": project["id"],
-            "name": "Shop regression",
+            "name": PLAN_NAME,
             "description": "Login, cart and checkout of the demo shop",
             "test_case_ids": case_ids,
             "parallelism": 2,
