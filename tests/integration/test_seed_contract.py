@@ -104,7 +104,13 @@ def test_curl_examples(bugbrain: BugbrainServer, world: dict[str, Any]) -> None:
     assert {"test_id", "name", "status", "duration_ms"} <= tests[0].keys()
     assert "error" not in tests[0]
     assert tests[1]["error"] == "Element not found: .add-to-cart-button"
-    assert created["results"]["summary"] == {"total": 2, "passed": 1, "failed": 1, "skipped": 0}
+    assert created["results"]["summary"] == {
+        "total": 2,
+        "passed": 1,
+        "failed": 1,
+        "skipped": 0,
+        "flaky": 0,
+    }
 
     listed = curl(CURL_LIST, bugbrain, api.key, ids)
     assert listed["pagination"] == {"limit": 10, "offset": 0, "total": 1}

@@ -31,6 +31,7 @@ def row(**changes: Any) -> Any:
         "passed_tests": 0,
         "failed_tests": 0,
         "skipped_tests": 0,
+        "flaky_tests": 0,
         "created_at": T0 - timedelta(seconds=5),
         "started_at": None,
         "completed_at": None,
@@ -57,6 +58,9 @@ def result_row(**changes: Any) -> Any:
         "screenshot": None,
         "final_url": "http://shop/catalog",
         "steps": [],
+        "flaky": False,
+        "evidence": None,
+        "attempts": None,
     }
     return {**base, **changes}
 
@@ -230,6 +234,7 @@ SUMMARY_KEYS = {
     "passed_tests",
     "failed_tests",
     "skipped_tests",
+    "flaky_tests",
     "total_tests",
     "duration_seconds",
     "duration_ms",
@@ -318,7 +323,13 @@ def test_results_and_completed_bodies() -> None:
     ]
     done = row(status="completed", started_at=T0, completed_at=NOW, total_tests=3)
     results = views.results_json(done, tests, url_for)
-    assert results["summary"] == {"total": 3, "passed": 1, "failed": 1, "skipped": 1}
+    assert results["summary"] == {
+        "total": 3,
+        "passed": 1,
+        "failed": 1,
+        "skipped": 1,
+        "flaky": 0,
+    }
     assert [t["test_id"] for t in results["test_results"]] == ["test_1", "test_2", "test_3"]
     failed = results["test_results"][1]
     assert failed["error"] == "Element not found: .add-to-cart-btn"

@@ -123,6 +123,8 @@ test_plans = sa.Table(
     sa.Column("screenshot_mode", sa.String(20), nullable=False),
     sa.Column("element_wait_timeout_ms", sa.Integer(), nullable=False),
     sa.Column("browser", sa.String(20), nullable=False),
+    sa.Column("retries", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("trace_mode", sa.String(20), nullable=False, server_default="on_failure"),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
 )
@@ -145,6 +147,7 @@ executions = sa.Table(
     sa.Column("passed_tests", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("failed_tests", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("skipped_tests", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("flaky_tests", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("failure_reason", sa.String(40), nullable=True),
     sa.Column("failure_message", sa.Text(), nullable=True),
     sa.Column("cancellation_reason", sa.String(40), nullable=True),
@@ -181,4 +184,26 @@ test_results = sa.Table(
     sa.Column("screenshot", sa.String(500), nullable=True),
     sa.Column("final_url", sa.String(2000), nullable=True),
     sa.Column("steps", sa.JSON(), nullable=False),
+    sa.Column("flaky", sa.Boolean(), nullable=False, server_default=sa.false()),
+    # Console errors, page errors, failed requests, trace path.
+    sa.Column("evidence", sa.JSON(), nullable=True),
+    # Every attempt's result when the plan retried the test.
+    sa.Column("attempts", sa.JSON(), nullable=True),
+)
+
+# What a step's words resolved to in its last passing run, tried first next time.
+# step_key fingerprints the step's text, so editing the step invalidates it.
+locator_cache = sa.Table(
+    "locator_cache",
+    metadata,
+    sa.Column(
+        "test_case_id",
+        sa.String(40),
+        sa.ForeignKey("test_cases.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("step_id", sa.String(40), primary_key=True),
+    sa.Column("step_key", sa.String(64), nullable=False),
+    sa.Column("selector", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

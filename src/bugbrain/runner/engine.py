@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.runner import errors
+from bugbrain.runner import errors, evidence
 from bugbrain.runner.actions import StepContext, execute_step
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
@@ -175,17 +175,24 @@ class _Runner:
             "steps": steps,
         }
 
-    async def _open_page(self) -> tuple[BrowserContext, Page]:
+    async def _open_page(self, recorder: evidence.Recorder) -> tuple[BrowserContext, Page]:
         context = await self.browser.new_context(viewport={"width": 1280, "height": 720})
         try:
             context.set_default_timeout(self.spec.element_wait_timeout_ms)
             context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
-            return context, await context.new_page()
+            if self.spec.trace_mode != "off":
+                # Always recorded, kept per trace_mode: a failure cannot be foreseen.
+                await context.tracing.start(screenshots=True, snapshots=True)
+            page = await context.new_page()
+            recorder.attach(page)
+            return context, page
         except BaseException:
             await context.close()
             raise
 
     async def _run_test(self, test: TestSpec) -> TestResult:
+        """Run a test, and again up to ``retries`` times while it fails; a pass
+        after a failure is ``flaky``, and every attempt's evidence is kept."""
         started_at, start = now_iso(), time.monotonic()
         self.emit(
             {
@@ -195,6 +202,23 @@ class _Runner:
                 "started_at": started_at,
             }
         )
+        attempts: list[TestResult] = []
+        for attempt in range(1, self.spec.retries + 2):
+            attempts.append(await self._run_attempt(test, attempt))
+            if attempts[-1]["status"] == "passed":
+                break
+        final: TestResult = {**attempts[-1]}
+        final["started_at"] = started_at
+        final["duration_ms"] = _elapsed_ms(start)
+        final["flaky"] = len(attempts) > 1 and final["status"] == "passed"
+        if len(attempts) > 1:
+            final["attempts"] = [{"attempt": n, **a} for n, a in enumerate(attempts, start=1)]
+        return final
+
+    async def _run_attempt(self, test: TestSpec, attempt: int) -> TestResult:
+        started_at, start = now_iso(), time.monotonic()
+        rel_dir = self.dirs[test.position] + ("" if attempt == 1 else f"/attempt_{attempt}")
+        recorder = evidence.Recorder()
         result: TestResult = {
             "test_id": test.test_id,
             "name": test.name,
@@ -207,11 +231,12 @@ class _Runner:
             "screenshot": None,
             "final_url": None,
             "steps": [],
+            "evidence": recorder.evidence,
         }
         context: BrowserContext | None = None
         page: Page | None = None
         try:
-            context, page = await self._open_page()
+            context, page = await self._open_page(recorder)
         except Exception as exc:
             result["status"] = "failed"
             result["error_type"] = errors.ERROR
@@ -222,7 +247,7 @@ class _Runner:
                 if page is None or result["status"] == "failed":
                     step_result = _step_result(step, *_preview(step, self.variables))
                 else:
-                    step_result = await self._run_step(page, test, step, file_name)
+                    step_result = await self._run_step(page, rel_dir, step, file_name)
                     if step_result["status"] == "failed":
                         result["status"] = "failed"
                         result["error"] = step_result["error"]
@@ -233,11 +258,18 @@ class _Runner:
                         result["screenshot"] = step_result["screenshot"]
                 result["steps"].append(step_result)
                 self.emit(
-                    {"event": "step_finished", "position": test.position, "step": step_result}
+                    {
+                        "event": "step_finished",
+                        "position": test.position,
+                        "attempt": attempt,
+                        "step": step_result,
+                    }
                 )
             result["final_url"] = page.url if page is not None else None
         finally:
             if context is not None:
+                failed = result["status"] == "failed"
+                recorder.evidence["trace"] = await self._finish_trace(context, rel_dir, failed)
                 try:
                     await context.close()
                 except Exception as exc:  # browser gone: nothing more to do
@@ -245,8 +277,26 @@ class _Runner:
         result["duration_ms"] = _elapsed_ms(start)
         return result
 
+    async def _finish_trace(
+        self, context: BrowserContext, rel_dir: str, failed: bool
+    ) -> str | None:
+        mode = self.spec.trace_mode
+        if mode == "off":
+            return None
+        keep = mode == "always" or failed
+        rel = f"{rel_dir}/trace.zip"
+        try:
+            if not keep:
+                await context.tracing.stop()
+                return None
+            await context.tracing.stop(path=os.path.join(self.spec.artifacts_dir, *rel.split("/")))
+        except Exception as exc:
+            log.warning("saving trace %s failed: %s", rel, errors.first_line(exc))
+            return None
+        return rel
+
     async def _run_step(
-        self, page: Page, test: TestSpec, step: StepSpec, file_name: str
+        self, page: Page, rel_dir: str, step: StepSpec, file_name: str
     ) -> StepResult:
         start = time.monotonic()
         selector, value = step.selector, step.value
@@ -280,7 +330,7 @@ class _Runner:
         result["name"] = step_display_name(step.description, step.action, selector, value)
         failed = result["status"] == "failed"
         if should_screenshot(self.spec.screenshot_mode, action, failed):
-            result["screenshot"] = await self._screenshot(page, test, file_name)
+            result["screenshot"] = await self._screenshot(page, rel_dir, file_name)
         try:
             result["url"] = page.url
         except Exception:  # pragma: no cover - page.url is a cached property
@@ -288,8 +338,8 @@ class _Runner:
         result["duration_ms"] = _elapsed_ms(start)
         return result
 
-    async def _screenshot(self, page: Page, test: TestSpec, file_name: str) -> str | None:
-        rel = f"{self.dirs[test.position]}/{file_name}.png"
+    async def _screenshot(self, page: Page, rel_dir: str, file_name: str) -> str | None:
+        rel = f"{rel_dir}/{file_name}.png"
         path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         for attempt in (1, 2):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from bugbrain.runner.steps import SCREENSHOT_MODES
 
 StepStatus = Literal["passed", "failed", "skipped"]
+TRACE_MODES = ("off", "on_failure", "always")
 
 
 class SpecError(ValueError):
@@ -22,6 +23,8 @@ class StepSpec:
     selector: str | None = None
     value: str | None = None
     description: str | None = None
+    # The selector a previous passing run resolved this step's words to.
+    cached_selector: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class RunSpec:
     navigation_timeout_ms: int = 30000
     base_url: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
+    trace_mode: str = "on_failure"
+    retries: int = 0
 
 
 class StepResult(TypedDict):
@@ -65,6 +70,31 @@ class StepResult(TypedDict):
     actual: str | None
     screenshot: str | None
     url: str | None
+    # What the step acted on: the explicit selector, or what its words resolved to.
+    resolved_selector: NotRequired[str | None]
+    # "explicit" | "cache" | "semantic" | None (no element involved)
+    selector_source: NotRequired[str | None]
+
+
+class ConsoleMessage(TypedDict):
+    type: str
+    text: str
+    location: str | None
+
+
+class FailedRequest(TypedDict):
+    method: str
+    url: str
+    resource_type: str
+    status: int | None  # HTTP status, or None when the request itself failed
+    failure: str | None  # e.g. net::ERR_CONNECTION_REFUSED
+
+
+class Evidence(TypedDict):
+    console_errors: list[ConsoleMessage]
+    page_errors: list[str]
+    failed_requests: list[FailedRequest]
+    trace: str | None  # relative path of a Playwright trace zip
 
 
 class TestResult(TypedDict):
@@ -79,6 +109,11 @@ class TestResult(TypedDict):
     screenshot: str | None
     final_url: str | None
     steps: list[StepResult]
+    evidence: NotRequired[Evidence]
+    # With retries: True when an attempt failed and a later one passed.
+    flaky: NotRequired[bool]
+    # Every attempt's own result (without nested attempts) when there were retries.
+    attempts: NotRequired[list[dict[str, Any]]]
 
 
 # --------------------------------------------------------------------------- parsing
@@ -134,6 +169,7 @@ def _parse_step(raw: Any, where: str) -> StepSpec:
         selector=_opt_str(raw, "selector", f"{where}."),
         value=_opt_str(raw, "value", f"{where}."),
         description=_opt_str(raw, "description", f"{where}."),
+        cached_selector=_opt_str(raw, "cached_selector", f"{where}."),
     )
 
 
@@ -181,6 +217,9 @@ def parse_spec(data: Any) -> RunSpec:
     positions = [t.position for t in tests]
     if len(set(positions)) != len(positions):
         raise SpecError("tests: positions must be unique")
+    trace_mode = data.get("trace_mode") or "on_failure"
+    if trace_mode not in TRACE_MODES:
+        raise SpecError(f"trace_mode: expected one of {', '.join(TRACE_MODES)}")
     base_url = _opt_str(data, "base_url", "")
     return RunSpec(
         execution_id=_req_str(data, "execution_id", ""),
@@ -196,4 +235,6 @@ def parse_spec(data: Any) -> RunSpec:
         navigation_timeout_ms=_int(data, "navigation_timeout_ms", 30000, 1),
         base_url=(base_url.strip() or None) if base_url else None,
         variables=variables,
+        trace_mode=trace_mode,
+        retries=_int(data, "retries", 0, 0),
     )

@@ -27,6 +27,13 @@ ACTIONS: Final[tuple[str, ...]] = (
     "assert_visible",
     "assert_url",
     "assert_title",
+    "clear",
+    "scroll",
+    "wait_hidden",
+    "assert_not_text",
+    "assert_hidden",
+    "assert_value",
+    "assert_count",
 )
 
 ALIASES: Final[Mapping[str, str]] = {
@@ -43,7 +50,21 @@ ASSERT_ACTIONS: Final[frozenset[str]] = frozenset(a for a in ACTIONS if a.starts
 
 # Actions that cannot work without a selector.
 _NEEDS_SELECTOR: Final[frozenset[str]] = frozenset(
-    {"click", "fill", "select", "check", "uncheck", "hover", "assert_visible"}
+    {
+        "click",
+        "fill",
+        "select",
+        "check",
+        "uncheck",
+        "hover",
+        "clear",
+        "scroll",
+        "wait_hidden",
+        "assert_visible",
+        "assert_hidden",
+        "assert_value",
+        "assert_count",
+    }
 )
 # Actions that need a non-empty value, with a hint of what the value is.
 _NEEDS_VALUE: Final[Mapping[str, str]] = {
@@ -52,6 +73,8 @@ _NEEDS_VALUE: Final[Mapping[str, str]] = {
     "assert_text": "the expected text",
     "assert_url": "the expected URL or path",
     "assert_title": "the expected title",
+    "assert_not_text": "the text that must not appear",
+    "assert_count": "the expected number of matching elements",
 }
 
 MAX_WAIT_MS: Final[int] = 60_000

@@ -7,6 +7,8 @@ from pydantic import Field, StrictBool, StrictInt
 from bugbrain.schemas.common import Description, Id, Name, RequestModel
 
 ScreenshotMode = Literal["every_step", "on_failure", "on_assertions", "disabled"]
+TraceMode = Literal["off", "on_failure", "always"]
+Retries = Annotated[StrictInt, Field(ge=0, le=5)]
 Browser = Literal["chromium"]
 Parallelism = Annotated[StrictInt, Field(ge=1, le=16)]
 ElementWait = Annotated[StrictInt, Field(ge=100, le=120_000)]
@@ -23,6 +25,8 @@ class TestPlanCreate(RequestModel):
     screenshot_mode: ScreenshotMode = "every_step"
     element_wait_timeout_ms: ElementWait = 5000
     browser: Browser = "chromium"
+    retries: Retries = 0
+    trace_mode: TraceMode = "on_failure"
 
 
 class TestPlanUpdate(RequestModel):
@@ -34,3 +38,5 @@ class TestPlanUpdate(RequestModel):
     screenshot_mode: ScreenshotMode | None = None
     element_wait_timeout_ms: ElementWait | None = None
     browser: Browser | None = None
+    retries: Retries | None = None
+    trace_mode: TraceMode | None = None

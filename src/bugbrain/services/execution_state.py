@@ -137,10 +137,12 @@ def record_test_result(
     """Store one finished test and bump the execution's counters atomically."""
     status = result["status"]
     counter = {"passed": "passed_tests", "failed": "failed_tests"}.get(status, "skipped_tests")
+    flaky = bool(result.get("flaky"))
+    bumps: dict[str, Any] = {counter: executions.c[counter] + 1, "heartbeat_at": utcnow()}
+    if flaky:
+        bumps["flaky_tests"] = executions.c.flaky_tests + 1
     bumped = conn.execute(
-        executions.update()
-        .where(_leased(claim.execution_id, claim.lease_token))
-        .values({counter: executions.c[counter] + 1, "heartbeat_at": utcnow()})
+        executions.update().where(_leased(claim.execution_id, claim.lease_token)).values(bumps)
     )
     if bumped.rowcount != 1:
         return False
@@ -160,6 +162,9 @@ def record_test_result(
             screenshot=result.get("screenshot"),
             final_url=result.get("final_url"),
             steps=result.get("steps") or [],
+            flaky=flaky,
+            evidence=result.get("evidence"),
+            attempts=result.get("attempts"),
         )
     )
     return True

@@ -4,7 +4,7 @@ list/summary item, the status body, the results body, the queued body."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ def summary_json(row: RowMapping) -> dict[str, Any]:
         "passed_tests": row["passed_tests"],
         "failed_tests": row["failed_tests"],
         "skipped_tests": row["skipped_tests"],
+        "flaky_tests": row["flaky_tests"],
         "total_tests": row["total_tests"],
         # Whole seconds as in the API page; duration_ms carries the precision.
         "duration_seconds": None if duration is None else round(duration),
@@ -119,7 +120,14 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
     }
-    for key in ("error", "error_type", "expected", "actual"):
+    for key in (
+        "resolved_selector",
+        "selector_source",
+        "error",
+        "error_type",
+        "expected",
+        "actual",
+    ):
         if step.get(key) is not None:
             out[key] = step[key]
     if step.get("screenshot"):
@@ -138,13 +146,37 @@ def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str
         out["error"] = row["error"]
     if row["screenshot"]:
         out["screenshot"] = url_for(row["screenshot"])
+    out["flaky"] = bool(row["flaky"])
     if with_steps:
-        if row["error_type"]:
-            out["error_type"] = row["error_type"]
-        if row["failed_step_id"]:
-            out["failed_step_id"] = row["failed_step_id"]
-        out["final_url"] = row["final_url"]
-        out["steps"] = [step_json(s, url_for) for s in row["steps"] or []]
+        out.update(_detail_json(row, url_for))
+        if row["attempts"]:
+            out["attempts"] = [
+                {
+                    "attempt": a.get("attempt"),
+                    "status": a.get("status"),
+                    "duration_ms": a.get("duration_ms"),
+                    **_detail_json(a, url_for),
+                }
+                for a in row["attempts"]
+            ]
+    return out
+
+
+def _detail_json(result: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
+    """Steps and evidence of a test result or of one of its attempts."""
+    out: dict[str, Any] = {}
+    for key in ("error", "error_type", "failed_step_id"):
+        if result.get(key):
+            out[key] = result[key]
+    if result.get("screenshot"):
+        out["screenshot"] = url_for(result["screenshot"])
+    out["final_url"] = result.get("final_url")
+    evidence = result.get("evidence") or {}
+    out["console_errors"] = evidence.get("console_errors", [])
+    out["page_errors"] = evidence.get("page_errors", [])
+    out["failed_requests"] = evidence.get("failed_requests", [])
+    out["trace"] = url_for(evidence["trace"]) if evidence.get("trace") else None
+    out["steps"] = [step_json(s, url_for) for s in result.get("steps") or []]
     return out
 
 
@@ -153,7 +185,8 @@ def summary_counts(rows: list[RowMapping]) -> dict[str, int]:
     for row in rows:
         if row["status"] in count:
             count[row["status"]] += 1
-    return {"total": len(rows), **count}
+    flaky = sum(1 for row in rows if row["flaky"])
+    return {"total": len(rows), **count, "flaky": flaky}
 
 
 def results_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> dict[str, Any]:

@@ -86,6 +86,8 @@ def build_spec(
         "stop_on_first_failure": plan["stop_on_first_failure"],
         "screenshot_mode": plan["screenshot_mode"],
         "element_wait_timeout_ms": plan["element_wait_timeout_ms"],
+        "retries": plan["retries"],
+        "trace_mode": plan["trace_mode"],
         "base_url": env.get("base_url") or project["base_url"],
         "variables": variables,
         "tests": tests,

@@ -21,6 +21,8 @@ SETTINGS_FIELDS = (
     "screenshot_mode",
     "element_wait_timeout_ms",
     "browser",
+    "retries",
+    "trace_mode",
 )
 
 

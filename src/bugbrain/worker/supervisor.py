@@ -23,6 +23,7 @@ from bugbrain.artifacts.store import LocalArtifactStore
 from bugbrain.clock import utcnow
 from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
+from bugbrain.services import locator_cache
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
 from bugbrain.worker.processes import ProcessTree
@@ -60,11 +61,14 @@ class Supervisor:
         self.outcome = RunOutcome()
         self._buffer = b""
         self.tree: ProcessTree | None = None
+        self._attempts: dict[int, int] = {}
+        self._spec_steps: dict[int, list[dict[str, Any]]] = {}
 
     # ---- set-up -------------------------------------------------------------
 
     def _write_spec(self, directory: Path) -> Path:
-        spec = dict(self.claim.spec)
+        with read_tx(self.engine) as conn:
+            spec = locator_cache.attach_cached_selectors(conn, self.claim.spec)
         spec.update(
             execution_id=self.claim.execution_id,
             chromium_path=self.settings.chromium_path or None,
@@ -72,6 +76,7 @@ class Supervisor:
             navigation_timeout_ms=30_000,
             artifacts_dir=str(directory),
         )
+        self._spec_steps = {test["position"]: test["steps"] for test in spec["tests"]}
         path = directory / "spec.json"
         path.write_text(json.dumps(spec))
         return path
@@ -180,13 +185,19 @@ class Supervisor:
                 state.record_test_started(conn, claim, int(event["position"]), started)
         elif kind == "step_finished":
             step = self._rebase(dict(event["step"]))
-            self.outcome.partial_steps.setdefault(int(event["position"]), []).append(step)
+            position, attempt = int(event["position"]), int(event.get("attempt") or 1)
+            if self._attempts.get(position) != attempt:  # a retry starts a fresh list
+                self._attempts[position] = attempt
+                self.outcome.partial_steps[position] = []
+            self.outcome.partial_steps.setdefault(position, []).append(step)
         elif kind == "test_finished":
             position = int(event["position"])
             self.outcome.partial_steps.pop(position, None)
             result = self._rebase(dict(event["result"]))
+            spec_steps = self._spec_steps.get(position, [])
             with write_tx(self.engine) as conn:
-                state.record_test_result(conn, claim, position, result)
+                if state.record_test_result(conn, claim, position, result):
+                    locator_cache.record(conn, result["test_id"], spec_steps, result)
         elif kind == "fatal":
             # The API documents a closed set of reasons; anything but a browser
             # that would not start is the runner's own failure.
@@ -208,6 +219,11 @@ class Supervisor:
             result["screenshot"] = prefix + result["screenshot"]
         if "steps" in result:
             result["steps"] = [self._rebase(dict(step)) for step in result["steps"]]
+        evidence = result.get("evidence")
+        if evidence and evidence.get("trace"):
+            result["evidence"] = {**evidence, "trace": prefix + evidence["trace"]}
+        if result.get("attempts"):
+            result["attempts"] = [self._rebase(dict(a)) for a in result["attempts"]]
         return result
 
     # ---- endings ------------------------------------------------------------
