@@ -6,12 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.lab import create_lab_app
 from tests.support.servers import BugbrainServer, ShopServer
 
 
 @pytest.fixture(scope="session")
 def shop() -> Iterator[ShopServer]:
     server = ShopServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[ShopServer]:
+    """Pages with known misbehaviour (console errors, a 500 API, a flaky page)."""
+    server = ShopServer(create_lab_app())
     server.start()
     yield server
     server.stop()

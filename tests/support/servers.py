@@ -40,13 +40,13 @@ def wait_http(url: str, seconds: float = 30.0, proc: subprocess.Popen[bytes] | N
 
 
 class ShopServer:
-    """The demo shop under uvicorn in a thread of the test process."""
+    """An ASGI app (the demo shop by default) under uvicorn in a thread of the test process."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Any = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_shop_app(),
+            app if app is not None else create_shop_app(),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

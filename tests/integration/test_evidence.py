@@ -1,0 +1,105 @@
+"""Evidence in results: console errors, uncaught errors, failed requests, a
+downloadable trace; retries keep every attempt and mark a flaky pass."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+import requests
+
+from tests.support import seed
+from tests.support.servers import Api, BugbrainServer, ShopServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def api(bugbrain: BugbrainServer) -> Api:
+    return bugbrain.client("evidence")
+
+
+def run(api: Api, base_url: str, tests: dict[str, list[dict[str, str]]], **plan: object) -> dict:
+    project_id, plan_id = seed.simple_plan(api, base_url, tests, **plan)
+    body = {"project_id": project_id, "test_plan_id": plan_id}
+    execution = api.ok("POST", "/api/v1/executions", json=body)
+    assert execution["status"] == "completed", execution
+    return dict(api.ok("GET", f"/api/v1/executions/{execution['id']}/results"))
+
+
+def test_failing_test_carries_console_requests_and_trace(api: Api, lab: ShopServer) -> None:
+    results = run(
+        api,
+        lab.url,
+        {
+            "Dashboard": [
+                {"description": "Open", "action": "navigate", "value": "/broken"},
+                {"description": "Stats", "action": "assert_text", "value": "Visitors today"},
+            ]
+        },
+        element_wait_timeout_ms=1500,
+    )
+    (test,) = results["test_results"]
+    assert test["status"] == "failed"
+    assert any("Failed to render widget" in c["text"] for c in test["console_errors"])
+    assert all(c["type"] in ("error", "assert") for c in test["console_errors"])
+    assert any("stats is undefined" in e for e in test["page_errors"])
+    (failed_request,) = [r for r in test["failed_requests"] if r["url"].endswith("/api/stats")]
+    assert failed_request["status"] == 500 and failed_request["method"] == "GET"
+    trace = requests.get(test["trace"], timeout=30)
+    assert trace.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(trace.content)) as archive:
+        assert any(name.endswith(".trace") for name in archive.namelist())
+
+
+def test_passing_test_keeps_no_trace_by_default(api: Api, lab: ShopServer) -> None:
+    results = run(
+        api,
+        lab.url,
+        {"Health": [{"description": "Open", "action": "navigate", "value": "/health"}]},
+    )
+    (test,) = results["test_results"]
+    assert test["status"] == "passed" and test["trace"] is None
+
+
+def test_trace_always_and_off(api: Api, lab: ShopServer) -> None:
+    steps = {"Health": [{"description": "Open", "action": "navigate", "value": "/health"}]}
+    always = run(api, lab.url, steps, trace_mode="always")["test_results"][0]
+    assert always["trace"] is not None
+    failing = {
+        "Nope": [*steps["Health"], {"description": "x", "action": "assert_text", "value": "nope"}]
+    }
+    off = run(api, lab.url, failing, trace_mode="off", element_wait_timeout_ms=300)["test_results"][
+        0
+    ]
+    assert off["status"] == "failed" and off["trace"] is None
+
+
+def test_retry_marks_flaky_and_keeps_every_attempt(api: Api, lab: ShopServer) -> None:
+    steps = [
+        {"description": "Open", "action": "navigate", "value": "/flaky?key=retry-test"},
+        {"description": "Ready", "action": "assert_text", "selector": "#state", "value": "Ready"},
+    ]
+    results = run(api, lab.url, {"Flaky": steps}, retries=2, element_wait_timeout_ms=500)
+    (test,) = results["test_results"]
+    assert test["status"] == "passed"
+    assert test["flaky"] is True
+    first, second = test["attempts"]
+    assert (first["attempt"], first["status"]) == (1, "failed")
+    assert first["error_type"] == "assertion_failed"
+    assert first["screenshot"] and first["trace"]  # the failed attempt's evidence is kept
+    assert (second["attempt"], second["status"]) == (2, "passed")
+    assert requests.get(first["screenshot"], timeout=30).status_code == 200
+    assert results["summary"]["flaky"] == 1
+    execution = api.ok("GET", f"/api/v1/executions/{results['id']}")
+    assert (execution["passed_tests"], execution["flaky_tests"]) == (1, 1)
+
+
+def test_retries_exhausted_stays_failed(api: Api, shop: ShopServer) -> None:
+    results = run(
+        api, shop.url, {"Always fails": seed.FAILING}, retries=1, element_wait_timeout_ms=300
+    )
+    (test,) = results["test_results"]
+    assert test["status"] == "failed" and test["flaky"] is False
+    assert [a["status"] for a in test["attempts"]] == ["failed", "failed"]
