@@ -46,7 +46,8 @@ def test_failing_test_carries_console_requests_and_trace(api: Api, lab: ShopServ
     assert all(c["type"] in ("error", "assert") for c in test["console_errors"])
     assert any("stats is undefined" in e for e in test["page_errors"])
     (failed_request,) = [r for r in test["failed_requests"] if r["url"].endswith("/api/stats")]
-    assert failed_request["status"] == 500 and failed_request["method"] == "GET"
+    assert failed_request["status"] == 500
+    assert failed_request["method"] == "GET"
     trace = requests.get(test["trace"], timeout=30)
     assert trace.status_code == 200
     with zipfile.ZipFile(io.BytesIO(trace.content)) as archive:
@@ -60,7 +61,8 @@ def test_passing_test_keeps_no_trace_by_default(api: Api, lab: ShopServer) -> No
         {"Health": [{"description": "Open", "action": "navigate", "value": "/health"}]},
     )
     (test,) = results["test_results"]
-    assert test["status"] == "passed" and test["trace"] is None
+    assert test["status"] == "passed"
+    assert test["trace"] is None
 
 
 def test_trace_always_and_off(api: Api, lab: ShopServer) -> None:
@@ -73,7 +75,8 @@ def test_trace_always_and_off(api: Api, lab: ShopServer) -> None:
     off = run(api, lab.url, failing, trace_mode="off", element_wait_timeout_ms=300)["test_results"][
         0
     ]
-    assert off["status"] == "failed" and off["trace"] is None
+    assert off["status"] == "failed"
+    assert off["trace"] is None
 
 
 def test_retry_marks_flaky_and_keeps_every_attempt(api: Api, lab: ShopServer) -> None:
@@ -88,7 +91,8 @@ def test_retry_marks_flaky_and_keeps_every_attempt(api: Api, lab: ShopServer) ->
     first, second = test["attempts"]
     assert (first["attempt"], first["status"]) == (1, "failed")
     assert first["error_type"] == "assertion_failed"
-    assert first["screenshot"] and first["trace"]  # the failed attempt's evidence is kept
+    assert first["screenshot"]
+    assert first["trace"]
     assert (second["attempt"], second["status"]) == (2, "passed")
     assert requests.get(first["screenshot"], timeout=30).status_code == 200
     assert results["summary"]["flaky"] == 1
@@ -101,5 +105,6 @@ def test_retries_exhausted_stays_failed(api: Api, shop: ShopServer) -> None:
         api, shop.url, {"Always fails": seed.FAILING}, retries=1, element_wait_timeout_ms=300
     )
     (test,) = results["test_results"]
-    assert test["status"] == "failed" and test["flaky"] is False
+    assert test["status"] == "failed"
+    assert test["flaky"] is False
     assert [a["status"] for a in test["attempts"]] == ["failed", "failed"]
