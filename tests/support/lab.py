@@ -5,11 +5,17 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+# Pages in several markup styles (wrapping labels, ARIA widgets, icon buttons,
+# tables, lists of similar cards), each with a visible outcome to check.
+PAGES_DIR = Path(__file__).parent / "lab_pages"
 
 BROKEN_PAGE = """<!doctype html><title>Broken</title>
 <h1>Dashboard</h1><p id="status">Loading…</p>
@@ -44,5 +50,6 @@ def create_lab_app() -> Starlette:
             Route("/api/stats", stats),
             Route("/flaky", flaky),
             Route("/health", lambda _: JSONResponse({"status": "ok"})),
+            Mount("/pages", StaticFiles(directory=PAGES_DIR)),
         ]
     )

@@ -2,6 +2,10 @@
 
 Everything is server-rendered and kept in memory so runs are fast and deterministic.
 Each ``create_shop_app()`` call gets its own state, so tests never leak into each other.
+
+Two markup versions serve the same pages, flows and visible words: ``v1`` (the
+original, ``shop_pages``) and ``v2`` (a redesign with other ids, classes and
+element types, ``shop_pages_v2``), so tests can run one suite against both.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ import asyncio
 import functools
 import secrets
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import parse_qs, quote
 
 import uvicorn
@@ -21,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bugbrain.demo import shop_pages as pages
+from bugbrain.demo import shop_pages, shop_pages_v2
 from bugbrain.demo.shop_pages import COUNTRIES, CheckoutForm, Line, Order, Product
 
 DEMO_EMAIL = "demo@bugbrain.dev"
@@ -47,6 +52,24 @@ PRODUCTS_BY_SKU = {product.sku: product for product in PRODUCTS}
 _REQUIRED_FIELDS = (("name", "Full name"), ("address", "Address"), ("city", "City"))
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ShopPages(Protocol):
+    """What a markup version provides (``shop_pages`` and ``shop_pages_v2`` are modules)."""
+
+    def page(self, title: str, body: str, cart_count: int | None) -> str: ...
+    def login_body(self, email: str, next_path: str | None, error: str | None) -> str: ...
+    def catalog_body(self, products: Sequence[Product], query: str, flash: str | None) -> str: ...
+    def cart_body(self, lines: Sequence[Line]) -> str: ...
+    def checkout_body(self, form: CheckoutForm, error: str | None) -> str: ...
+    def order_body(self, order: Order) -> str: ...
+    def about_body(self) -> str: ...
+    def slow_body(self, ms: int) -> str: ...
+    def delayed_body(self) -> str: ...
+    def message_body(self, heading: str, text: str) -> str: ...
+
+
+VARIANTS: dict[str, ShopPages] = {"v1": shop_pages, "v2": shop_pages_v2}
 
 
 @dataclass
@@ -170,10 +193,11 @@ def _checkout_error(form: CheckoutForm) -> str | None:
 
 
 class _ShopApp:
-    """Route handlers bound to one ShopState."""
+    """Route handlers bound to one ShopState and one markup version."""
 
-    def __init__(self, state: ShopState) -> None:
+    def __init__(self, state: ShopState, pages: ShopPages) -> None:
         self.state = state
+        self.pages = pages
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -184,7 +208,7 @@ class _ShopApp:
         self, session: Session | None, title: str, body: str, status_code: int = 200
     ) -> HTMLResponse:
         count = None if session is None else self.state.cart_count(session)
-        return HTMLResponse(pages.page(title, body, count), status_code=status_code)
+        return HTMLResponse(self.pages.page(title, body, count), status_code=status_code)
 
     def _login_required(self, handler: AuthedHandler) -> Handler:
         @functools.wraps(handler)
@@ -206,7 +230,7 @@ class _ShopApp:
 
     async def login_page(self, request: Request) -> Response:
         next_path = _safe_next(request.query_params.get("next"))
-        body = pages.login_body("", next_path, None)
+        body = self.pages.login_body("", next_path, None)
         return self._html(self._current_session(request), "Login", body)
 
     async def login_submit(self, request: Request) -> Response:
@@ -214,7 +238,7 @@ class _ShopApp:
         email = form.get("email", "").strip()
         next_path = _safe_next(form.get("next"))
         if not _credentials_ok(email, form.get("password", "")):
-            body = pages.login_body(email, next_path, "Invalid email or password")
+            body = self.pages.login_body(email, next_path, "Invalid email or password")
             return self._html(None, "Login", body)
         response = _redirect(next_path or "/catalog")
         max_age = REMEMBER_ME_SECONDS if "remember" in form else None
@@ -229,25 +253,27 @@ class _ShopApp:
         return response
 
     async def about(self, request: Request) -> Response:
-        return self._html(self._current_session(request), "About", pages.about_body())
+        return self._html(self._current_session(request), "About", self.pages.about_body())
 
     async def slow(self, request: Request) -> Response:
         session = self._current_session(request)
         ms = _parse_slow_ms(request.query_params.get("ms"))
         if ms is None:
             text = f"ms must be an integer between 0 and {SLOW_MAX_MS}"
-            return self._html(session, "Bad request", pages.message_body("Bad request", text), 400)
+            return self._html(
+                session, "Bad request", self.pages.message_body("Bad request", text), 400
+            )
         await asyncio.sleep(ms / 1000)  # the whole point of this page
-        return self._html(session, "Slow page", pages.slow_body(ms))
+        return self._html(session, "Slow page", self.pages.slow_body(ms))
 
     async def delayed(self, request: Request) -> Response:
-        return self._html(self._current_session(request), "Delayed", pages.delayed_body())
+        return self._html(self._current_session(request), "Delayed", self.pages.delayed_body())
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        body = pages.message_body("Page not found", "There is nothing at this address.")
+        body = self.pages.message_body("Page not found", "There is nothing at this address.")
         return self._html(self._current_session(request), "Not found", body, 404)
 
     # --- pages behind login --------------------------------------------------------------
@@ -257,12 +283,12 @@ class _ShopApp:
         products = [p for p in PRODUCTS if query.lower() in p.name.lower()]
         added = PRODUCTS_BY_SKU.get(request.query_params.get("added", ""))
         flash = f"Added {added.name} to cart" if added else None
-        return self._html(session, "Catalog", pages.catalog_body(products, query, flash))
+        return self._html(session, "Catalog", self.pages.catalog_body(products, query, flash))
 
     async def cart_add(self, request: Request, session: Session) -> Response:
         sku = (await _read_form(request)).get("sku", "")
         if sku not in PRODUCTS_BY_SKU:
-            body = pages.message_body("Bad request", "Unknown product.")
+            body = self.pages.message_body("Bad request", "Unknown product.")
             return self._html(session, "Bad request", body, 400)
         self.state.add_to_cart(session, sku)
         return _redirect("/catalog?added=" + quote(sku))
@@ -272,12 +298,12 @@ class _ShopApp:
         return _redirect("/cart")
 
     async def cart(self, request: Request, session: Session) -> Response:
-        return self._html(session, "Cart", pages.cart_body(self.state.cart_lines(session)))
+        return self._html(session, "Cart", self.pages.cart_body(self.state.cart_lines(session)))
 
     async def checkout_page(self, request: Request, session: Session) -> Response:
         if self.state.cart_count(session) == 0:
             return _redirect("/cart")
-        return self._html(session, "Checkout", pages.checkout_body(CheckoutForm(), None))
+        return self._html(session, "Checkout", self.pages.checkout_body(CheckoutForm(), None))
 
     async def checkout_submit(self, request: Request, session: Session) -> Response:
         if self.state.cart_count(session) == 0:
@@ -285,7 +311,7 @@ class _ShopApp:
         shipping = _checkout_form(await _read_form(request))
         error = _checkout_error(shipping)
         if error:
-            return self._html(session, "Checkout", pages.checkout_body(shipping, error))
+            return self._html(session, "Checkout", self.pages.checkout_body(shipping, error))
         order = self.state.place_order(session, shipping)
         if order is None:
             return _redirect("/cart")
@@ -295,7 +321,7 @@ class _ShopApp:
         order = self.state.order(str(request.path_params["order_id"]))
         if order is None:
             raise HTTPException(status_code=404)
-        return self._html(session, "Order confirmed", pages.order_body(order))
+        return self._html(session, "Order confirmed", self.pages.order_body(order))
 
     def routes(self) -> list[Route]:
         auth = self._login_required
@@ -318,15 +344,18 @@ class _ShopApp:
         ]
 
 
-def create_shop_app() -> Starlette:
-    """A fresh shop with its own empty state."""
-    shop = _ShopApp(ShopState())
+def create_shop_app(variant: str = "v1") -> Starlette:
+    """A fresh shop with its own empty state, rendering markup version ``variant``."""
+    pages = VARIANTS.get(variant)
+    if pages is None:
+        raise ValueError(f"unknown shop variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    shop = _ShopApp(ShopState(), pages)
     return Starlette(routes=shop.routes(), exception_handlers={404: shop.not_found})
 
 
-def run_shop(host: str = "127.0.0.1", port: int = 8001) -> None:
+def run_shop(host: str = "127.0.0.1", port: int = 8001, variant: str = "v1") -> None:
     """Serve the shop until interrupted (blocking)."""
-    uvicorn.run(create_shop_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(create_shop_app(variant), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

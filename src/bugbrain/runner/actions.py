@@ -13,7 +13,15 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bugbrain.runner import errors
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.steps import join_url, navigate_target, normalize_ws, truncate, wait_target
+from bugbrain.runner.steps import (
+    MAX_WAIT_MS,
+    join_url,
+    navigate_target,
+    normalize_ws,
+    parse_wait_ms,
+    truncate,
+    wait_target,
+)
 
 _POLL_INTERVAL_S = 0.1
 
@@ -109,6 +117,10 @@ async def _element_action(
             await locator.hover(timeout=timeout)
         elif action == "press":
             await locator.press(value or "", timeout=timeout)
+        elif action == "clear":
+            await locator.clear(timeout=timeout)
+        elif action == "scroll":
+            await locator.scroll_into_view_if_needed(timeout=timeout)
         else:  # pragma: no cover - guarded by execute_step
             raise StepFailure(errors.INVALID_STEP, f"Unsupported element action {action!r}")
     except PlaywrightError as exc:
@@ -235,6 +247,140 @@ async def _assert_title(page: Page, expected: str, ctx: StepContext) -> Outcome:
     return expected, actual
 
 
+async def _check_selector(locator: Locator, selector: str, action: str) -> None:
+    """Fail fast on a selector Playwright cannot parse (polling would hide it)."""
+    try:
+        await locator.count()
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, action) from None
+
+
+async def _wait_hidden(page: Page, selector: str, value: str | None, ctx: StepContext) -> None:
+    ms = parse_wait_ms(value)
+    timeout = int(min(ms, MAX_WAIT_MS)) if ms is not None else ctx.element_timeout_ms
+    timeout = max(1, timeout)
+    locator = page.locator(selector)
+    try:
+        await locator.wait_for(state="hidden", timeout=timeout)
+    except PlaywrightTimeoutError:
+        count = await errors.safe_count(locator)
+        if count is not None and count > 1:
+            raise errors.ambiguous(selector, count) from None
+        raise StepFailure(
+            errors.TIMEOUT,
+            f"Timed out after {timeout} ms waiting for {selector} to be hidden "
+            "(element is still visible)",
+        ) from None
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, "wait_hidden") from None
+
+
+async def _assert_not_text(
+    page: Page, selector: str | None, unexpected: str, ctx: StepContext
+) -> Outcome:
+    locator = page.locator(selector) if selector else page.locator("body")
+    where = f"in {selector}" if selector else "on page"
+    if selector:
+        await _check_selector(locator, selector, "assert_not_text")
+    expected = f"not containing '{unexpected}'"
+
+    async def check() -> tuple[bool, str]:
+        text = "\n".join(await locator.all_inner_texts())
+        return not _text_matches(unexpected, text), text
+
+    ok, actual = await _poll(check, ctx.element_timeout_ms)
+    shown = truncate(normalize_ws(actual))
+    if not ok:
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Unexpected text '{unexpected}' found {where}",
+            expected=expected,
+            actual=shown,
+        )
+    return expected, shown
+
+
+async def _assert_hidden(page: Page, selector: str, ctx: StepContext) -> Outcome:
+    locator = page.locator(selector)
+    await _check_selector(locator, selector, "assert_hidden")
+    seen = {"total": 0, "visible": 0}
+
+    async def check() -> tuple[bool, str]:
+        seen["total"] = await locator.count()
+        seen["visible"] = await locator.filter(visible=True).count() if seen["total"] else 0
+        if seen["total"] == 0:
+            return True, "absent"
+        return seen["visible"] == 0, "hidden" if seen["visible"] == 0 else "visible"
+
+    ok, actual = await _poll(check, ctx.element_timeout_ms)
+    if ok:
+        return "hidden", actual
+    total, visible = seen["total"], seen["visible"]
+    if total <= 1:
+        message = f"Expected {selector} to be hidden but it is visible"
+    else:
+        message = (
+            f"Expected {selector} to be hidden but {visible} of {total} matching elements "
+            "are visible"
+        )
+    raise StepFailure(errors.ASSERTION_FAILED, message, expected="hidden", actual="visible")
+
+
+async def _assert_value(page: Page, selector: str, expected: str, ctx: StepContext) -> Outcome:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ctx.element_timeout_ms / 1000
+    locator = page.locator(selector)
+    await _attached(locator, selector, ctx.element_timeout_ms)
+    want = expected.strip()
+    try:
+        await locator.input_value(timeout=min(1000, _remaining_ms(deadline)))
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, locator, selector, "assert_value") from None
+
+    async def check() -> tuple[bool, str]:
+        value = await locator.input_value(timeout=min(1000, _remaining_ms(deadline)))
+        return value.strip() == want, value
+
+    ok, actual = await _poll(check, _remaining_ms(deadline))
+    if not ok:
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected value '{want}' in {selector} but was '{truncate(actual)}'",
+            expected=want,
+            actual=truncate(actual),
+        )
+    return want, actual
+
+
+async def _assert_count(page: Page, selector: str, value: str, ctx: StepContext) -> Outcome:
+    try:
+        expected = int(value.strip())
+    except ValueError:
+        expected = -1
+    if expected < 0:
+        raise StepFailure(
+            errors.INVALID_STEP,
+            f"Action 'assert_count' needs a whole number of elements, got '{value}'",
+        )
+    locator = page.locator(selector)
+    await _check_selector(locator, selector, "assert_count")
+
+    async def check() -> tuple[bool, str]:
+        count = await locator.count()
+        return count == expected, str(count)
+
+    ok, actual = await _poll(check, ctx.element_timeout_ms)
+    if not ok:
+        noun = "element" if expected == 1 else "elements"
+        raise StepFailure(
+            errors.ASSERTION_FAILED,
+            f"Expected {expected} {noun} matching {selector}, found {actual}",
+            expected=str(expected),
+            actual=actual,
+        )
+    return str(expected), actual
+
+
 async def execute_step(
     page: Page, action: str, selector: str | None, value: str | None, ctx: StepContext
 ) -> Outcome:
@@ -262,6 +408,17 @@ async def execute_step(
         return await _assert_url(page, value or "", ctx)
     if action == "assert_title":
         return await _assert_title(page, value or "", ctx)
+    if action == "assert_not_text":
+        return await _assert_not_text(page, selector, value or "", ctx)
+    if action == "assert_hidden":
+        return await _assert_hidden(page, selector or "", ctx)
+    if action == "assert_value":
+        return await _assert_value(page, selector or "", value or "", ctx)
+    if action == "assert_count":
+        return await _assert_count(page, selector or "", value or "", ctx)
+    if action == "wait_hidden":
+        await _wait_hidden(page, selector or "", value, ctx)
+        return _NO_OUTCOME
     if selector is None:
         raise StepFailure(errors.INVALID_STEP, f"Action '{action}' requires a selector")
     await _element_action(page, action, selector, value, ctx)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import time
@@ -15,7 +14,7 @@ from typing import Any, Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.runner import errors, evidence
+from bugbrain.runner import errors, evidence, plan_step
 from bugbrain.runner.actions import StepContext, execute_step
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
@@ -26,7 +25,6 @@ from bugbrain.runner.steps import (
     should_screenshot,
     step_display_name,
     substitute,
-    validate_step,
 )
 
 log = logging.getLogger(__name__)
@@ -303,20 +301,17 @@ class _Runner:
         result = _step_result(step, selector, value)
         action = result["action"]
         try:
-            problem = validate_step(step)
-            if problem is None:
-                try:
-                    selector = substitute(step.selector, self.variables)
-                    value = substitute(step.value, self.variables)
-                except VariableMissingError as exc:
-                    raise StepFailure(errors.VARIABLE_MISSING, str(exc)) from None
-                problem = validate_step(dataclasses.replace(step, selector=selector, value=value))
-            if problem is not None:
-                raise StepFailure(errors.INVALID_STEP, problem)
-            selector = selector if selector and selector.strip() else None
-            result["expected"], result["actual"] = await execute_step(
-                page, action, selector, value, self.ctx
+            planned = await plan_step.plan(
+                page, step, self.variables, self.spec.element_wait_timeout_ms
             )
+            action, selector, value = planned.action, planned.selector, planned.value
+            result["action"] = action
+            result["resolved_selector"] = selector
+            result["selector_source"] = planned.source
+            if not planned.done:
+                result["expected"], result["actual"] = await execute_step(
+                    page, action, selector, value, self.ctx
+                )
             result["status"] = "passed"
         except StepFailure as failure:
             result["status"] = "failed"
@@ -326,7 +321,9 @@ class _Runner:
             log.exception("unexpected error in step %s", step.step_id)
             result["status"] = "failed"
             result["error"], result["error_type"] = errors.first_line(exc), errors.ERROR
-        result["selector"], result["value"] = selector, value
+        # "selector" is the step as written; "resolved_selector" what its words became.
+        result["selector"] = step.selector if plan_step.uses_words(step) else selector
+        result["value"] = value
         result["name"] = step_display_name(step.description, step.action, selector, value)
         failed = result["status"] == "failed"
         if should_screenshot(self.spec.screenshot_mode, action, failed):

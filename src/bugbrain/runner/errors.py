@@ -15,6 +15,8 @@ VARIABLE_MISSING: Final = "variable_missing"
 ELEMENT_NOT_FOUND: Final = "element_not_found"
 ELEMENT_NOT_INTERACTABLE: Final = "element_not_interactable"
 AMBIGUOUS_SELECTOR: Final = "ambiguous_selector"
+# Words (not a selector) that fit several elements equally well.
+AMBIGUOUS_TARGET: Final = "ambiguous_target"
 ASSERTION_FAILED: Final = "assertion_failed"
 NAVIGATION_ERROR: Final = "navigation_error"
 TIMEOUT: Final = "timeout"
@@ -35,6 +37,7 @@ _NOT_INTERACTABLE_MARKERS: Final = (
     ("Not a checkbox or radio button", "not a checkbox or radio button"),
     ("Element is not an <input>", "not an input, textarea, select or contenteditable"),
     ("Element is not a <select>", "not a <select> element"),
+    ("Node is not an <input>", "not an input, textarea or select"),
 )
 
 # True when another element sits on top of the element's centre point.
@@ -111,9 +114,9 @@ async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
             return "hidden"
         if action != "hover" and not await locator.is_enabled(timeout=1000):
             return "disabled"
-        if action == "fill" and not await locator.is_editable(timeout=1000):
+        if action in ("fill", "clear") and not await locator.is_editable(timeout=1000):
             return "read-only"
-        if action != "fill" and await locator.evaluate(_COVERED_JS, timeout=1000):
+        if action not in ("fill", "clear") and await locator.evaluate(_COVERED_JS, timeout=1000):
             return "covered by another element"
     except PlaywrightError:
         pass

@@ -117,17 +117,12 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "action": step.get("action"),
         "selector": step.get("selector"),
         "value": step.get("value"),
+        "resolved_selector": step.get("resolved_selector"),
+        "selector_source": step.get("selector_source"),
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
     }
-    for key in (
-        "resolved_selector",
-        "selector_source",
-        "error",
-        "error_type",
-        "expected",
-        "actual",
-    ):
+    for key in ("error", "error_type", "expected", "actual"):
         if step.get(key) is not None:
             out[key] = step[key]
     if step.get("screenshot"):

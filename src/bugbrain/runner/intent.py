@@ -1,0 +1,527 @@
+"""Plain-English steps → intents (pure: no Playwright, no network, no model).
+
+``parse("Click 'Add to cart' on the Blue Mug card")`` →
+``Intent(action="click", target=Target(text="Add to cart", within="Blue Mug",
+within_role="region", quoted=True))``.
+
+An intent's ``action`` is one of ``steps.ACTIONS``; its ``target`` names an element
+in words, resolved against the live page by ``runner.locate``.
+
+How it works: quotes are masked and leading filler ("Then I", "the user") dropped
+(``intent_phrases.prepare``), then the ordered rule table below is tried; each rule
+builds an Intent or declines (None) so the next one can try.  Every rule shares one
+noun-phrase parser, ``intent_phrases.parse_target``; word tables live in
+``intent_vocab``.  A role is only ever taken from a word in the sentence ("button",
+"field"...), never implied by the action.  Nothing is guessed: a sentence no rule
+accepts raises :class:`UnparseableStepError`.
+
+Decisions where English is ambiguous: "press"/"hit" + key name is a key press, anything
+else (incl. "press the Submit button") a click; "select/choose/pick X" is a select only
+with "from/in <dropdown>", a check with a radio/checkbox word, a click with another role
+word, else unparseable; "the Account menu" strips "menu" (role None); "in the first row"
+→ within="1", within_role="row"; "<thing> is/to be <v>" is assert_value for a field or a
+role-less noun (then only with a quoted/numeric/symbolic value), assert_text for other
+roles; navigating needs a URL or path ("the home page"/"the app" → "/").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bugbrain.runner.intent_phrases import (
+    TEXT_WORD,
+    TOK,
+    TOKEN_RE,
+    Ctx,
+    NeedsUrlError,
+    Target,
+    parse_container,
+    parse_target,
+    parse_text,
+    parse_url,
+    prepare,
+    strip_filler,
+)
+from bugbrain.runner.intent_vocab import (
+    ART,
+    BAD_TEXT,
+    CMP,
+    LISTED,
+    MAY,
+    NEG,
+    NEG_VIS,
+    NUM,
+    NUMBER_WORDS,
+    NUMBERS,
+    POS_VIS,
+    ROLE_WORDS,
+    key_name,
+)
+
+__all__ = ["FORMS", "Intent", "Target", "UnparseableStepError", "parse"]
+
+
+class UnparseableStepError(ValueError):
+    """The sentence matches no known form; the message says which forms exist."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    action: str
+    target: Target | None = None
+    # The text to type, the option to choose, the key, the URL, the expected text,
+    # the expected URL or title, or the milliseconds to wait (as a string).
+    value: str | None = None
+    # assert_count: how many elements must match the target.
+    count: int | None = None
+
+
+FORMS = (
+    "go to <url>; click <element>; type <text> into <field>; select <option> from "
+    "<dropdown>; check/uncheck <box>; hover <element>; press <key>; scroll to <element>; "
+    "clear <field>; wait <n> seconds; wait for <element> to appear/disappear; "
+    "verify/should see <text>; verify <element> is visible/hidden; verify <field> "
+    "contains <value>; verify <n> <things> are listed; verify the URL/title contains <text>"
+)
+
+
+def parse(sentence: str) -> Intent:
+    """Turn one plain-English step into an Intent, or raise UnparseableStepError."""
+    text, ctx = prepare(sentence)
+    try:
+        intent = _first(_RULES, text, ctx)
+    except NeedsUrlError as exc:
+        raise UnparseableStepError(
+            f"Could not understand step '{sentence.strip()}': a URL or path is needed "
+            f"(e.g. /login or https://example.com), not '{exc}'. Understood forms: {FORMS}"
+        ) from None
+    if intent is None:
+        raise UnparseableStepError(
+            f"Could not understand step '{sentence.strip()}'. Understood forms: {FORMS}"
+        )
+    return intent
+
+
+# --------------------------------------------------------------------------- rule tables
+
+Rule = Callable[[re.Match[str], Ctx], Intent | None]
+Table = list[tuple[re.Pattern[str], Rule]]
+_RULES: Table = []  # whole sentences, tried in order; a rule returning None declines
+_ASSERTS: Table = []  # assertion bodies (after "verify"/"expect"... or on their own)
+
+
+def _rule(pattern: str, table: Table = _RULES) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        table.append((re.compile(pattern, re.I), fn))
+        return fn
+
+    return register
+
+
+def _on(action: str, pattern: str, table: Table = _RULES, box: bool = False) -> None:
+    """The common rule: group ``t`` is the target, optional group ``v`` the value."""
+
+    def rule(match: re.Match[str], ctx: Ctx) -> Intent | None:
+        target = parse_target(match["t"], ctx)
+        target = _box(target) if box else target
+        value = parse_text(match["v"], ctx) if "v" in match.groupdict() else None
+        return Intent(action, target, value) if target else None
+
+    _rule(pattern, table)(rule)
+
+
+def _box(target: Target | None) -> Target | None:
+    """ "the newsletter box" is a checkbox when it is being (un)checked."""
+    return replace(target, role="checkbox") if target and target.role == "textbox" else target
+
+
+def _first(table: Table, text: str, ctx: Ctx) -> Intent | None:
+    """The intent of the first rule in ``table`` that matches ``text`` and accepts it."""
+    for regex, rule in table:
+        if (match := regex.match(text)) and (intent := rule(match, ctx)) is not None:
+            return intent
+    return None
+
+
+# --------------------------------------------------------------------------- action rules
+
+
+@_rule(
+    r"^(?P<verb>verify|assert|expect|confirm|ensure|validate|make sure|check)"
+    r"(?P<that> that| if| whether|(?= (?:we|i|you|the user)\b))?\s*(?P<body>.*)$"
+)
+def _led(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """verify/assert/expect/... <body>; a bare "check X" is only an assertion if X is."""
+    ctx.led = match["verb"].lower() != "check" or bool(match["that"])
+    intent = _first(_ASSERTS, strip_filler(match["body"]), ctx)
+    ctx.led = False
+    return intent
+
+
+@_rule(
+    r"^(?:wait|pause|sleep|delay)(?: for)?(?: about)? "
+    rf"(?P<n>\d+(?:\.\d+)?|half an?|an?|{NUMBER_WORDS}) ?"
+    r"(?P<u>ms|msecs?|millis(?:econds?)?|milliseconds?|s|secs?|seconds?|mins?|minutes?)$"
+)
+def _wait_time(match: re.Match[str], ctx: Ctx) -> Intent:
+    """ "Wait 2 seconds" / "half a second" / "500 ms" → milliseconds as a string."""
+    amount, unit = match["n"].lower(), match["u"].lower()
+    n = 0.5 if amount.startswith("half") else 1.0 if amount in ("a", "an") else None
+    n = float(NUMBERS.get(amount, amount)) if n is None else n
+    scale = 1 if unit.startswith(("ms", "milli")) else 60_000 if unit.startswith("min") else 1000
+    return Intent("wait", value=str(round(n * scale)))
+
+
+_WAIT = r"^wait (?:for |until |till )?(?P<t>.+?) "
+_on("wait_hidden", rf"{_WAIT}(?:{NEG_VIS}|(?:to |should )?(?:close|be closed)|is closed|closes)$")
+_on("wait", rf"{_WAIT}(?:{POS_VIS}|(?:to )?(?:load|be loaded|finish loading)|is loaded|loads)$")
+
+
+@_rule(r"^wait (?:for|until|till) (?P<t>.+)$")
+def _wait_for(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "Wait for the Confirm button"; "wait for the page to load" names no element."""
+    if re.search(
+        r"\b(?:load\w*|appear\w*|disappear\w*|visible|hidden|seconds?)\b|^\d", match["t"], re.I
+    ):
+        return None
+    target = parse_target(match["t"], ctx)
+    return Intent("wait", target) if target else None
+
+
+@_rule(
+    r"^(?:press|hit|push|strike)(?: the)? (?P<k>.+?)(?: key)?(?: on (?:the )?keyboard)?"
+    r"(?: (?:in|on|into|inside|within) (?P<t>.+))?$"
+)
+def _press(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """A key, optionally in an element; "press the Submit button" is left to click."""
+    key = key_name(ctx.value(match["k"]), ctx.quoted(match["k"]) is not None)
+    target = parse_target(match["t"], ctx)
+    if key is None or (match["t"] and target is None):
+        return None
+    return Intent("press", target, key)
+
+
+_HOME = r"(?:app|application|home ?page|home|site|website|start page|main page|landing page|root)"
+_CLICKABLE = {"button", "link", "tab", "menuitem", "option", "listitem", "img", "switch"}
+
+
+@_rule(r"^(?:go to|goto|go|navigate to|navigate|visit|load|browse to|open(?: up)?) (?P<rest>.+)$")
+def _navigate(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """A URL or path; "the app"/"home page" is "/"; "open the Account menu" is a click."""
+    rest = match["rest"]
+    if re.fullmatch(rf"(?:{ART} )?{_HOME}(?: page)?", rest, re.I):
+        return Intent("navigate", value="/")
+    if BAD_TEXT.match(rest):
+        return None
+    try:
+        return Intent("navigate", value=parse_url(rest, ctx))
+    except NeedsUrlError:
+        target = parse_target(rest, ctx)
+        if target and (target.role in _CLICKABLE or re.search(r"\bmenu$", rest, re.I)):
+            return Intent("click", target)
+        raise
+
+
+_on("fill", r"^(?:fill(?: in| out)?|populate|enter|type|input) (?P<t>.+?) (?:with|as) (?P<v>.+)$")
+_on(
+    "fill",
+    r"^(?:type|enter|input|put|write|key in|paste|fill(?: in)?|insert) (?P<v>.+?)"
+    r" (?:into|in|inside|within|in to|for) (?P<t>.+)$",
+)
+
+
+@_rule(r"^(?:set|change|update|make) (?P<t>.+?) (?:to|=|as) (?P<v>.+)$")
+def _set(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "Set X to V": fill a field, select in a dropdown, (un)check a box with on/off."""
+    target, value = parse_target(match["t"], ctx), ctx.value(match["v"])
+    if target is None or target.role not in (None, "textbox", "combobox", "checkbox", "switch"):
+        return None
+    if target.role == "combobox":
+        return Intent("select", target, value)
+    if target.role in ("checkbox", "switch"):
+        if re.fullmatch(r"on|checked|true|yes|ticked|enabled|selected", value, re.I):
+            return Intent("check", target)
+        if re.fullmatch(r"off|unchecked|false|no|unticked|disabled", value, re.I):
+            return Intent("uncheck", target)
+        return None
+    return Intent("fill", target, value)
+
+
+@_rule(
+    r"^(?:select|choose|pick)(?: the)?(?: option| value)? (?P<v>.+?)"
+    r" (?:from|in|on|within|under|for|as) (?P<t>.+)$"
+)
+def _select(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """Select an option; a role word on it ("the Express radio") makes it something else."""
+    option, target = parse_target(match["v"], ctx), parse_target(match["t"], ctx)
+    if option is None or target is None or option.role not in (None, "option"):
+        return None
+    if re.search(r"\bmenu$", match["t"], re.I):
+        return Intent("click", replace(option, within=target.text, within_role="menu"))
+    if target.role not in (None, "combobox") or (target.role is None and target.within):
+        return None
+    return Intent("select", target, option.text)
+
+
+@_rule(r"^(?:clear|empty|erase|wipe)(?: out)? (?P<t>.+)$")
+def _clear(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    target = parse_target(match["t"], ctx)
+    if target is None:
+        return None
+    return Intent("uncheck" if target.role == "checkbox" else "clear", target)
+
+
+@_rule(r"^(?:toggle|turn|switch|flip|set) (?:(?P<s1>on|off) )?(?P<t>.+?)(?: (?P<s2>on|off))?$")
+def _toggle(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    state, target = (match["s1"] or match["s2"] or "").lower(), _box(parse_target(match["t"], ctx))
+    if not state or target is None:
+        return None
+    return Intent("check" if state == "on" else "uncheck", target)
+
+
+_CHECKABLE = (None, "checkbox", "radio", "switch", "option", "listitem")
+
+
+@_rule(r"^(?P<verb>check|tick|mark|enable|select|choose|pick) (?P<t>.+?)(?: as (?:checked|done))?$")
+def _check(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """Check a box; select/choose/pick only with a radio/checkbox/switch word."""
+    target = _box(parse_target(match["t"], ctx))
+    roles = _CHECKABLE[1:4] if match["verb"].lower() in ("select", "choose", "pick") else _CHECKABLE
+    return Intent("check", target) if target and target.role in roles else None
+
+
+_on("uncheck", r"^(?:un-?check|un-?tick|unmark|disable|de-?select|unselect) (?P<t>.+)$", box=True)
+_on(
+    "hover",
+    r"^(?:hover(?: over| on)?|mouse ?over|move (?:the )?(?:mouse|cursor|pointer) (?:to|over|onto)"
+    r"|point (?:at|to)) (?P<t>.+)$",
+)
+_on(
+    "scroll",
+    r"^scroll(?: (?:down|up|back))?(?: (?:to|until|towards?))?(?: into view)? (?P<t>.+?)"
+    r"(?: (?:into|in) view| (?:is|becomes) visible)?$",
+)
+
+
+@_rule(
+    r"^(?P<verb>(?:left[- ]|single[- ])?click(?: on| at)?|tap(?: on)?|press(?: on)?|hit|push"
+    r"|select|choose|pick|activate|follow|switch to|toggle) (?P<t>.+)$"
+)
+def _click(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """Click anything; select/choose/pick/switch to only with a role word (else ambiguous)."""
+    target = parse_target(match["t"], ctx)
+    loose = re.match(r"select|choose|pick|switch", match["verb"], re.I)
+    if target is None or (loose and target.role is None):
+        return None
+    return Intent("click", target)
+
+
+@_rule(r"^(?:type|enter|input|write|key in) (?P<v>.+)$")
+def _type(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """Type into whatever has focus; "type into the email field" lacks a value."""
+    value = match["v"]
+    if ctx.quoted(value) is None and (
+        re.match(rf"(?:into|in|on|to|{ART})\b", value, re.I)
+        or re.search(rf"\b(?:into|in|on|to)$|{TOK}", value, re.I)
+    ):
+        return None
+    return Intent("fill", None, ctx.value(value))
+
+
+@_rule(r"^(?P<body>.+)$")
+def _unled(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """Assertions without a leading verb: "The Save button should be visible"."""
+    return _first(_ASSERTS, match["body"], ctx)
+
+
+# --------------------------------------------------------------------------- assertion bodies
+
+
+@_rule(rf"^(?:the )?(?:page |browser |tab |window |document )?title (?:{CMP}) (?P<v>.+)$", _ASSERTS)
+@_rule(rf"^(?:the )?page {MAY}(?:has|have) (?:the |a )?title(?: of)? (?P<v>.+)$", _ASSERTS)
+def _title(match: re.Match[str], ctx: Ctx) -> Intent:
+    return Intent("assert_title", value=parse_text(match["v"], ctx))
+
+
+@_rule(
+    rf"^(?:the )?(?:current |page )?(?:url|address|location|path) (?:{CMP}) (?P<v>.+)$", _ASSERTS
+)
+def _url_is(match: re.Match[str], ctx: Ctx) -> Intent:
+    return Intent("assert_url", value=parse_url(match["v"], ctx, loose=True))
+
+
+@_rule(
+    r"^(?:(?:am|are|is|be|to be|should be|must be|will be|get|gets|got|to get|should get) )?"
+    r"(?:on|at|redirected to|taken to|sent to|navigated to|brought to|routed to) (?P<v>.+)$",
+    _ASSERTS,
+)
+def _url_on(match: re.Match[str], ctx: Ctx) -> Intent:
+    return Intent("assert_url", value=parse_url(match["v"], ctx))
+
+
+def _seen(phrase: str, ctx: Ctx, negative: bool) -> Intent | None:
+    """'X' [in the cart] → (not) text; "the Save button" (role word) → visible/hidden."""
+    phrase = TEXT_WORD.sub("", phrase)
+    text_action = "assert_not_text" if negative else "assert_text"
+    where = r"(?: (?:is |are |should be )?(?:in|on|inside|within|under) (?P<w>.+))?"
+    if match := re.fullmatch(rf"(?P<q>{TOK}){where}", phrase, re.I):
+        return Intent(text_action, parse_target(match["w"], ctx), ctx.value(match["q"]))
+    target = parse_target(phrase, ctx)
+    if target and target.role:
+        return Intent("assert_hidden" if negative else "assert_visible", target)
+    if TOKEN_RE.search(phrase) or BAD_TEXT.search(phrase):
+        return None  # "'Blue Mug' not to be in the cart": more than a text
+    return Intent(text_action, value=parse_text(phrase, ctx))
+
+
+@_rule(rf"^{NEG} see (?P<v>.+)$", _ASSERTS)
+@_rule(
+    rf"^(?:the )?(?:page|screen) {NEG} (?:show|contain|display|include|have|say)s? (?P<v>.+)$",
+    _ASSERTS,
+)
+def _not_seen(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    return _seen(match["v"], ctx, negative=True)
+
+
+@_rule(
+    r"^(?P<there>there (?:is|are|should be|must be|will be) )?no (?P<v>.+?)"
+    r"(?: (?:is|are) (?:shown|visible|displayed|present))?$",
+    _ASSERTS,
+)
+def _no(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "no error message" → assert_hidden; "no 'Error'" → assert_not_text."""
+    if not (ctx.led or match["there"]):
+        return None
+    if (inner := ctx.quoted(match["v"])) is not None:
+        return Intent("assert_not_text", value=inner)
+    target = parse_target(match["v"], ctx)
+    return Intent("assert_hidden", target) if target else None
+
+
+@_rule(r"^(?:(?:can|should|must|will|to|do|does) )?see (?P<v>.+)$", _ASSERTS)
+@_rule(
+    r"^(?:the )?(?:page|screen) (?:(?:should|must|will|to|does) )?"
+    r"(?:show|contain|display|include|say|read|have|has)s? (?P<v>.+)$",
+    _ASSERTS,
+)
+def _see(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    return _seen(match["v"], ctx, negative=False)
+
+
+def _count(n: str, thing: str, ctx: Ctx) -> Intent | None:
+    target = parse_target(thing, ctx)
+    count = int(NUMBERS.get(n.lower(), n))
+    return Intent("assert_count", target, count=count) if target else None
+
+
+@_rule(
+    rf"^there (?:is|are|should be|must be|will be)(?: exactly)? (?P<n>{NUM}) (?P<t>.+?)"
+    rf"(?:{LISTED})?$",
+    _ASSERTS,
+)
+def _there_are(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    return _count(match["n"], match["t"], ctx)
+
+
+@_rule(
+    rf"^(?P<w>.+?) {MAY}(?:has|have|contains?|shows?|lists?|displays?|includes?)(?: exactly)?"
+    rf" (?P<n>{NUM}) (?P<t>.+)$",
+    _ASSERTS,
+)
+def _has_n(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "the cart has 1 item" → one item within the cart."""
+    intent = _count(match["n"], match["t"], ctx)
+    if intent is None or intent.target is None or intent.target.within is not None:
+        return intent
+    within, role = parse_container(match["w"], ctx)
+    return replace(intent, target=replace(intent.target, within=within, within_role=role))
+
+
+@_rule(
+    rf"^(?:exactly )?(?P<n>{NUM}) (?P<t>.+?)(?P<s>{LISTED})?"
+    r"(?P<w> (?:in|on|inside|within|under) .+)?$",
+    _ASSERTS,
+)
+def _n_things(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    if not (ctx.led or match["s"]):
+        return None
+    return _count(match["n"], match["t"] + (match["w"] or ""), ctx)
+
+
+_on("assert_hidden", rf"^(?P<t>.+?) {NEG_VIS}$", _ASSERTS)
+_on("assert_visible", rf"^(?P<t>.+?) {POS_VIS}(?: on (?:the )?(?:page|screen))?$", _ASSERTS)
+_on(
+    "assert_value",
+    rf"^(?P<t>.+?) {MAY}(?:has|have)(?: the| a)? value(?: of)? (?P<v>.+)$",
+    _ASSERTS,
+)
+_on("assert_value", rf"^(?:the )?value of (?P<t>.+?) (?:{CMP}) (?P<v>.+)$", _ASSERTS)
+_on("assert_value", rf"^(?P<t>.+?)(?:'s)? value (?:{CMP}) (?P<v>.+)$", _ASSERTS)
+_on(
+    "assert_text",
+    rf"^(?P<t>.+?) {MAY}(?:says?|reads?|shows?|displays?|(?:has|have)(?: the)? text"
+    r"|text (?:is|should be|to be)) (?P<v>.+)$",
+    _ASSERTS,
+)
+
+
+def _value(target: Target | None, raw: str, ctx: Ctx) -> Intent | None:
+    """A field's value (no role word, or a field word), else the element's own text."""
+    if target is None or re.fullmatch(
+        r"(?:enabled|disabled|(?:un)?checked|selected|focused|active|editable|clickable)", raw, re.I
+    ):
+        return None
+    if target.role in (None, "textbox", "combobox"):
+        blank = re.fullmatch(r"empty|blank", raw, re.I)
+        return Intent("assert_value", target, "" if blank else parse_text(raw, ctx))
+    return Intent("assert_text", target, parse_text(raw, ctx))
+
+
+@_rule(rf"^(?P<t>.+?) {MAY}(?:contains?|includes?) (?P<v>.+)$", _ASSERTS)
+def _contains(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "the Email field contains x" checks a value; "the cart contains 'x'" its text."""
+    target = parse_target(match["t"], ctx)
+    if target is not None and target.role is None:
+        return Intent("assert_text", target, parse_text(match["v"], ctx))
+    return _value(target, match["v"], ctx)
+
+
+@_rule(
+    r"^(?P<t>.+?) (?P<verb>(?:should|must|will|to) (?:be equal to|equal|be)|is equal to|equals"
+    r"|is|are) (?P<v>.+)$",
+    _ASSERTS,
+)
+def _is(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "the Quantity is 2": needs a lead or should/must; a bare noun needs a value-ish value
+    (quoted, a digit or symbol), since "the order should be placed" is prose, not a check."""
+    if not (ctx.led or re.match(r"should|must|will", match["verb"], re.I)):
+        return None
+    target, raw = parse_target(match["t"], ctx), match["v"]
+    if target and target.role is None and not re.search(rf"{TOK}|[\d$€£@%{{]", raw):
+        return None
+    return _value(target, raw, ctx)
+
+
+@_rule(r"^(?P<v>.+)$", _ASSERTS)
+def _lone(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "Expect 'Welcome'" / "Assert text Total" / "Verify the Save button": needs a lead."""
+    body = match["v"]
+    if not ctx.led:
+        return None
+    if re.match(rf"(?:(?:the )?(?:text|message) |{TOK})", body, re.I):
+        return _seen(body, ctx, negative=False)
+    target = parse_target(body, ctx)
+    return Intent("assert_visible", target) if target and target.role else None
+
+
+def names_only_a_kind(target: Target) -> bool:
+    """True for targets like "the heading" or "the checkbox": the sentence said
+    what kind of element, but no words that appear on it."""
+    if target.role is None or target.quoted:
+        return False
+    return any(
+        role == target.role and re.fullmatch(pattern, target.text, re.IGNORECASE)
+        for pattern, role in ROLE_WORDS
+    )

@@ -1,0 +1,153 @@
+"""Turn a step into what to do: an action, a selector and a value.
+
+Explicit fields win. A step given only in words is parsed (``intent``) and its
+target resolved on the live page (``locate``); a step with an explicit action
+but no selector takes its target from its words. The selector actually used
+is reported, and cached by the server for the next run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from playwright.async_api import Page
+
+from bugbrain.runner import errors, locate
+from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.intent import (
+    Intent,
+    Target,
+    UnparseableStepError,
+    names_only_a_kind,
+    parse,
+)
+from bugbrain.runner.spec import StepSpec
+from bugbrain.runner.steps import (
+    VariableMissingError,
+    normalize_action,
+    substitute,
+    validate_step,
+)
+
+# Actions whose element must be absent or hidden: a missing element is success,
+# so do not wait for it to appear before checking.
+_ABSENCE_ACTIONS = frozenset({"assert_hidden", "wait_hidden"})
+_TARGETLESS_FILL_SELECTOR = "*:focus"
+
+
+@dataclass(frozen=True)
+class Planned:
+    action: str
+    selector: str | None
+    value: str | None
+    # "explicit" | "cache" | "semantic"; None when no element is involved.
+    source: str | None = None
+    # The step already passed without an action (an absent element was checked).
+    done: bool = False
+
+
+def _sub(text: str | None, variables: dict[str, str]) -> str | None:
+    try:
+        return substitute(text, variables)
+    except VariableMissingError as exc:
+        raise StepFailure(errors.VARIABLE_MISSING, str(exc)) from None
+
+
+def uses_words(step: StepSpec) -> bool:
+    """True when the step's words must say what to act on."""
+    if not step.description or not step.description.strip():
+        return False
+    if not step.action.strip():
+        return True
+    return validate_step(step) is not None and not (step.selector or "").strip()
+
+
+async def plan(page: Page, step: StepSpec, variables: dict[str, str], timeout_ms: int) -> Planned:
+    if not uses_words(step):
+        return _explicit(step, variables)
+    intent = _parse(step.description or "")
+    if step.action.strip():
+        value = step.value if step.value is not None else intent.value
+        intent = dataclasses.replace(intent, action=normalize_action(step.action), value=value)
+    value = _sub(intent.value, variables)
+    target = _substituted_target(intent.target, variables)
+    return await _resolve(page, intent, target, value, step.cached_selector, timeout_ms)
+
+
+def _explicit(step: StepSpec, variables: dict[str, str]) -> Planned:
+    problem = validate_step(step)
+    if problem is None:
+        selector, value = _sub(step.selector, variables), _sub(step.value, variables)
+        problem = validate_step(dataclasses.replace(step, selector=selector, value=value))
+    if problem is not None:
+        raise StepFailure(errors.INVALID_STEP, problem)
+    selector = selector.strip() if selector and selector.strip() else None
+    return Planned(normalize_action(step.action), selector, value, "explicit" if selector else None)
+
+
+def _parse(description: str) -> Intent:
+    try:
+        return parse(description)
+    except UnparseableStepError as exc:
+        raise StepFailure(errors.INVALID_STEP, str(exc)) from None
+
+
+def _substituted_target(target: Target | None, variables: dict[str, str]) -> Target | None:
+    if target is None:
+        return None
+    return dataclasses.replace(
+        target,
+        text=_sub(target.text, variables) or target.text,
+        near=_sub(target.near, variables),
+        within=_sub(target.within, variables),
+    )
+
+
+async def _resolve(
+    page: Page,
+    intent: Intent,
+    target: Target | None,
+    value: str | None,
+    cached: str | None,
+    timeout_ms: int,
+) -> Planned:
+    action = intent.action
+    if action == "assert_count":
+        if target is None or intent.count is None:
+            raise StepFailure(errors.INVALID_STEP, "A count check needs the things to count")
+        group, _ = await locate.resolve_all(page, target, timeout_ms=0)
+        return Planned(action, group, str(intent.count), "semantic")
+    if target is None:
+        # "Type hello", "Press Enter": act on whatever has focus, or the page.
+        focused = _TARGETLESS_FILL_SELECTOR if action in ("fill", "clear") else None
+        return Planned(action, focused, value, None)
+    if action == "assert_text" and value and names_only_a_kind(target):
+        # "Verify the heading says 'Catalog'": the heading that shows those words.
+        shown = dataclasses.replace(target, text=value, quoted=True)
+        try:
+            found = await locate.resolve(
+                page, shown, action="assert_visible", timeout_ms=timeout_ms
+            )
+        except StepFailure as failure:
+            if failure.error_type != errors.ELEMENT_NOT_FOUND:
+                raise
+            kind = target.text.lower()
+            raise StepFailure(
+                errors.ASSERTION_FAILED,
+                f"Expected a {kind} showing '{value}', but none does",
+                expected=value,
+            ) from None
+        return Planned(action, found.selector, value, found.source)
+    if action in _ABSENCE_ACTIONS:
+        try:
+            found = await locate.resolve(page, target, action=action, timeout_ms=0)
+        except StepFailure as failure:
+            if failure.error_type == errors.ELEMENT_NOT_FOUND:
+                return Planned(action, None, value, None, done=True)
+            raise
+        return Planned(action, found.selector, value, found.source)
+    found = await locate.resolve(
+        page, target, action=action, timeout_ms=timeout_ms, cached_selector=cached
+    )
+    return Planned(action, found.selector, value, found.source)

@@ -1,0 +1,155 @@
+"""How well a step's words match an element's names: normalisation and 0-100 scores.
+
+A text match on one of the element's names (accessible name, label, placeholder,
+test id, text, title, alt) gives 0-100: 100 = exact, 96 = exact but for punctuation,
+90 = same letters, 65-85 = whole words contained, 48-60 = most words shared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from bugbrain.runner.dom_snapshot import Candidate
+
+EXACT: Final = 100.0
+EXACTISH: Final = 96.0
+COMPACT: Final = 90.0
+
+STOPWORDS: Final = frozenset(
+    {"a", "an", "the", "to", "of", "on", "in", "for", "and", "or", "with", "me", "my", "your"}
+)
+_PUNCT_RE: Final = re.compile(r"[^\w\s]+|_")
+_NON_ALNUM_RE: Final = re.compile(r"[\W_]+")
+_CAMEL_RE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_IDENT_SEP_RE: Final = re.compile(r"[-_.:/]+")
+
+
+def norm(text: str) -> str:
+    """Whitespace-collapsed, case-folded."""
+    return " ".join(text.split()).casefold()
+
+
+def loose(text: str) -> str:
+    """Like :func:`norm` without punctuation ("Email *:" → "email")."""
+    return " ".join(_PUNCT_RE.sub(" ", text).split()).casefold()
+
+
+def compact(text: str) -> str:
+    """Letters and digits only ("add-to-cart" → "addtocart")."""
+    return _NON_ALNUM_RE.sub("", text).casefold()
+
+
+def identifier_words(ident: str) -> str:
+    """``addToCart-blue_mug`` → ``add to cart blue mug``."""
+    return loose(_IDENT_SEP_RE.sub(" ", _CAMEL_RE.sub(" ", ident)))
+
+
+def stem(word: str) -> str:
+    """Drops a plural "s" ("items" → "item", not "glass")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _tokens(text: str) -> set[str]:
+    words = loose(text).split()
+    kept = {stem(w) for w in words if w not in STOPWORDS}
+    return kept or {stem(w) for w in words}
+
+
+def _fields(c: Candidate) -> Iterable[tuple[str, float, bool]]:
+    """(value, weight, is an identifier) for each of the element's names."""
+    yield c.name, 1.0, False
+    yield c.label, 1.0, False
+    yield c.text, 1.0, False
+    yield c.placeholder, 0.98, False
+    yield c.alt, 1.0, False
+    yield c.value, 1.0, False
+    yield c.title, 0.97, False
+    yield c.test_id, 1.0, True
+    yield c.id, 0.85, True
+    yield c.name_attr, 0.85, True
+
+
+class Matcher:
+    """A query in all the forms :meth:`score` compares (computed once)."""
+
+    __slots__ = ("compact", "loose", "norm", "tokens")
+
+    def __init__(self, query: str) -> None:
+        self.norm = norm(query)
+        self.loose = loose(self.norm)
+        self.compact = compact(self.norm)
+        self.tokens = _tokens(self.loose)
+
+    def score(self, value: str, identifier: bool = False) -> float:
+        """How well ``value`` (one name) matches the query: 0-100."""
+        q = self.norm
+        f = identifier_words(value) if identifier else norm(value)
+        if not q or not f:
+            return 0.0
+        if q == f:
+            return EXACT
+        ql, fl = self.loose, loose(f)
+        if ql and ql == fl:
+            return EXACTISH
+        if self.compact and self.compact == compact(f):
+            return COMPACT
+        if not ql or not fl:
+            return 0.0
+        ratio = len(ql) / len(fl)
+        if ratio >= 0.2:
+            if fl.startswith(ql + " "):
+                return 75.0 + 10.0 * ratio
+            if f" {ql} " in f" {fl} ":
+                return 65.0 + 10.0 * ratio
+            if len(ql) >= 3 and ratio >= 0.3 and ql in fl:
+                return 50.0 + 10.0 * ratio
+        reverse = len(fl) / len(ql)
+        if len(fl) >= 3 and reverse >= 0.5 and f" {fl} " in f" {ql} ":
+            return 45.0 + 10.0 * reverse
+        tq, tf = self.tokens, _tokens(fl)
+        if tq and tf:
+            jaccard = len(tq & tf) / len(tq | tf)
+            if jaccard >= 0.6:
+                return 30.0 + 30.0 * jaccard
+        return 0.0
+
+    def best(self, c: Candidate) -> float:
+        """Best (weighted) score over the candidate's names."""
+        if self.tokens and self.compact:
+            # Quick reject: no word of the query anywhere in the element's names.
+            hay = " ".join(v for v, _, _ in _fields(c) if v).casefold()
+            if not any(t in hay for t in self.tokens) and self.compact not in compact(hay):
+                return 0.0
+        best = 0.0
+        for value, factor, ident in _fields(c):
+            if value:
+                best = max(best, self.score(value, ident) * factor)
+                if best >= EXACT:
+                    break
+        return best
+
+
+def match_score(query: str, value: str, *, identifier: bool = False) -> float:
+    """How well ``value`` (one of an element's names) matches ``query``: 0-100."""
+    return Matcher(query).score(value, identifier)
+
+
+def text_score(query: str, c: Candidate) -> float:
+    """Best match of ``query`` over the candidate's names."""
+    return Matcher(query).best(c)
+
+
+def similarity(query: str, c: Candidate) -> float:
+    """Loose 0-1 similarity for "Closest:" suggestions."""
+    q = loose(query)
+    best = 0.0
+    for value in c.names():
+        f = loose(value)[:80]
+        if f:
+            matcher = difflib.SequenceMatcher(None, q, f)
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+                best = max(best, matcher.ratio())
+    return best
