@@ -16,6 +16,10 @@ def _step(
     return {"description": description, "action": action, "selector": selector, "value": value}
 
 
+def _words(*sentences: str) -> list[Step]:
+    return [{"description": sentence} for sentence in sentences]
+
+
 LOGIN: list[Step] = [
     _step("Open the login page", "navigate", value="/login"),
     _step("Enter the email", "fill", "#email", "{{email}}"),
@@ -27,14 +31,18 @@ LOGIN: list[Step] = [
 def test_cases() -> list[dict[str, Any]]:
     return [
         {
+            # Plain English: the runner finds each element the way a person would.
             "name": "Login Flow",
             "priority": "critical",
             "tags": ["smoke", "auth"],
-            "steps": [
-                *LOGIN,
-                _step("Land on the catalog", "assert_url", value="/catalog"),
-                _step("See the catalog heading", "assert_text", "h1", "Catalog"),
-            ],
+            "steps": _words(
+                "Go to /login",
+                "Type {{email}} into the Email field",
+                "Fill the Password field with {{password}}",
+                "Click the Sign in button",
+                "Verify the URL contains /catalog",
+                "Verify the heading says 'Catalog'",
+            ),
         },
         {
             "name": "Add to Cart",
@@ -55,16 +63,17 @@ def test_cases() -> list[dict[str, Any]]:
             "tags": ["checkout"],
             "steps": [
                 *LOGIN,
-                _step("Add Green Tea", "click", "[data-testid=add-to-cart-green-tea]"),
-                _step("Go to checkout", "navigate", value="/checkout"),
-                _step("Enter the name", "fill", "#name", "Ada Lovelace"),
-                _step("Enter the address", "fill", "#address", "12 Analytical Row"),
-                _step("Enter the city", "fill", "#city", "London"),
-                _step("Choose the country", "select", "#country", "Germany"),
-                _step("Ask for express shipping", "check", "#express"),
-                _step("Place the order", "click", "#place-order"),
-                _step("See the confirmation", "assert_text", "h1", "Order confirmed"),
-                _step("An order number is shown", "assert_visible", ".order-number"),
+                *_words(
+                    "Click 'Add to cart' on the Green Tea card",
+                    "Go to /checkout",
+                    "Type 'Ada Lovelace' into the Full name field",
+                    "Enter 12 Analytical Row in the Address field",
+                    "Fill in City with London",
+                    "Select 'Germany' from the Country dropdown",
+                    "Check Express shipping",
+                    "Click the Place order button",
+                    "Verify the heading says 'Order confirmed'",
+                ),
             ],
         },
         {
