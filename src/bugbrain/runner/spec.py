@@ -10,6 +10,7 @@ from bugbrain.runner.steps import SCREENSHOT_MODES
 
 StepStatus = Literal["passed", "failed", "skipped"]
 TRACE_MODES = ("off", "on_failure", "always")
+HEALING_MODES = ("off", "suggest", "auto")
 
 
 class SpecError(ValueError):
@@ -25,6 +26,10 @@ class StepSpec:
     description: str | None = None
     # The selector a previous passing run resolved this step's words to.
     cached_selector: str | None = None
+    # The element this step touched in its last passing run (healing compares to it).
+    fingerprint: Mapping[str, Any] | None = None
+    # A selector an earlier run healed this step's selector to; reused before searching.
+    remembered_heal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class RunSpec:
     variables: Mapping[str, str] = field(default_factory=dict)
     trace_mode: str = "on_failure"
     retries: int = 0
+    healing: str = "suggest"
 
 
 class StepResult(TypedDict):
@@ -74,6 +80,17 @@ class StepResult(TypedDict):
     resolved_selector: NotRequired[str | None]
     # "explicit" | "cache" | "semantic" | None (no element involved)
     selector_source: NotRequired[str | None]
+    # The element acted on, for healing in later runs (passing steps).
+    fingerprint: NotRequired[dict[str, Any] | None]
+    # Self-healing: the selector was missing and another element was used.
+    healed: NotRequired[bool]
+    original_selector: NotRequired[str | None]
+    healed_selector: NotRequired[str | None]
+    heal_score: NotRequired[float | None]
+    # Best replacements found for a missing element (suggest and auto modes).
+    heal_candidates: NotRequired[list[dict[str, Any]]]
+    # Page signals at the moment of failure (failure analysis reads them).
+    context: NotRequired[dict[str, Any]]
 
 
 class ConsoleMessage(TypedDict):
@@ -170,6 +187,8 @@ def _parse_step(raw: Any, where: str) -> StepSpec:
         value=_opt_str(raw, "value", f"{where}."),
         description=_opt_str(raw, "description", f"{where}."),
         cached_selector=_opt_str(raw, "cached_selector", f"{where}."),
+        fingerprint=raw.get("fingerprint") if isinstance(raw.get("fingerprint"), Mapping) else None,
+        remembered_heal=_opt_str(raw, "remembered_heal", f"{where}."),
     )
 
 
@@ -217,6 +236,9 @@ def parse_spec(data: Any) -> RunSpec:
     positions = [t.position for t in tests]
     if len(set(positions)) != len(positions):
         raise SpecError("tests: positions must be unique")
+    healing = data.get("healing") or "suggest"
+    if healing not in HEALING_MODES:
+        raise SpecError(f"healing: expected one of {', '.join(HEALING_MODES)}")
     trace_mode = data.get("trace_mode") or "on_failure"
     if trace_mode not in TRACE_MODES:
         raise SpecError(f"trace_mode: expected one of {', '.join(TRACE_MODES)}")
@@ -237,4 +259,5 @@ def parse_spec(data: Any) -> RunSpec:
         variables=variables,
         trace_mode=trace_mode,
         retries=_int(data, "retries", 0, 0),
+        healing=healing,
     )
