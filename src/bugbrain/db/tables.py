@@ -125,6 +125,7 @@ test_plans = sa.Table(
     sa.Column("browser", sa.String(20), nullable=False),
     sa.Column("retries", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("trace_mode", sa.String(20), nullable=False, server_default="on_failure"),
+    sa.Column("healing", sa.String(20), nullable=False, server_default="suggest"),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
 )
@@ -206,4 +207,53 @@ locator_cache = sa.Table(
     sa.Column("step_key", sa.String(64), nullable=False),
     sa.Column("selector", sa.Text(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The element each step touched in its latest passing run (healing compares to it).
+element_fingerprints = sa.Table(
+    "element_fingerprints",
+    metadata,
+    sa.Column(
+        "test_case_id",
+        sa.String(40),
+        sa.ForeignKey("test_cases.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("step_id", sa.String(40), primary_key=True),
+    sa.Column("step_key", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.JSON(), nullable=False),
+    sa.Column("execution_id", sa.String(40), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Every heal: a missing element replaced by another in some execution.
+heals = sa.Table(
+    "heals",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    sa.Column(
+        "execution_id",
+        sa.String(40),
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "test_case_id",
+        sa.String(40),
+        sa.ForeignKey("test_cases.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("step_id", sa.String(40), nullable=False),
+    sa.Column("original_selector", sa.Text(), nullable=False),
+    sa.Column("healed_selector", sa.Text(), nullable=False),
+    sa.Column("score", sa.Float(), nullable=True),
+    # "applied" (the run used it), "accepted" (the step was rewritten to it).
+    sa.Column("status", sa.String(20), nullable=False),
+    # Reused from an earlier heal rather than found by a new search.
+    sa.Column("reused", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("accepted_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_heals_test_case_created", "test_case_id", "created_at"),
+    sa.Index("ix_heals_execution", "execution_id"),
 )

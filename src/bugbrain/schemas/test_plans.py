@@ -8,6 +8,7 @@ from bugbrain.schemas.common import Description, Id, Name, RequestModel
 
 ScreenshotMode = Literal["every_step", "on_failure", "on_assertions", "disabled"]
 TraceMode = Literal["off", "on_failure", "always"]
+HealingMode = Literal["off", "suggest", "auto"]
 Retries = Annotated[StrictInt, Field(ge=0, le=5)]
 Browser = Literal["chromium"]
 Parallelism = Annotated[StrictInt, Field(ge=1, le=16)]
@@ -27,6 +28,7 @@ class TestPlanCreate(RequestModel):
     browser: Browser = "chromium"
     retries: Retries = 0
     trace_mode: TraceMode = "on_failure"
+    healing: HealingMode = "suggest"
 
 
 class TestPlanUpdate(RequestModel):
@@ -40,3 +42,4 @@ class TestPlanUpdate(RequestModel):
     browser: Browser | None = None
     retries: Retries | None = None
     trace_mode: TraceMode | None = None
+    healing: HealingMode | None = None

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain import ids
 from bugbrain.clock import utcnow
-from bugbrain.db.tables import executions, test_results
+from bugbrain.db.tables import executions, test_cases, test_results
 
 QUEUED, PENDING, RUNNING = "queued", "pending", "running"
 COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
@@ -42,6 +42,7 @@ REASON_SHUTDOWN = "server_shutdown"
 class Claim:
     execution_id: str
     lease_token: str
+    workspace_id: str
     spec: dict[str, Any]
     timeout_seconds: int
     claimed_at: datetime
@@ -82,11 +83,11 @@ def claim_next(conn: Connection, worker_id: str) -> Claim | None:
     if result.rowcount != 1:
         return None
     row = conn.execute(
-        sa.select(executions.c.spec, executions.c.timeout_seconds).where(
+        sa.select(executions.c.spec, executions.c.timeout_seconds, executions.c.workspace_id).where(
             executions.c.id == execution_id
         )
     ).one()
-    return Claim(execution_id, token, row.spec, row.timeout_seconds, now)
+    return Claim(execution_id, token, row.workspace_id, row.spec, row.timeout_seconds, now)
 
 
 def mark_running(conn: Connection, claim: Claim, browser_version: str | None) -> bool:
@@ -289,6 +290,12 @@ def reap(
         if _end_failed(conn, execution_id, condition, reason, message):
             reaped.append(execution_id)
     return reaped
+
+
+def test_case_exists(conn: Connection, test_case_id: str) -> bool:
+    """A test case can be deleted while an execution of it runs; its history goes with it."""
+    found = conn.execute(sa.select(test_cases.c.id).where(test_cases.c.id == test_case_id))
+    return found.scalar() is not None
 
 
 def load(conn: Connection, execution_id: str) -> RowMapping | None:

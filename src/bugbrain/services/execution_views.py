@@ -122,9 +122,15 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
     }
-    for key in ("error", "error_type", "expected", "actual"):
+    for key in ("error", "error_type", "expected", "actual", "context"):
         if step.get(key) is not None:
             out[key] = step[key]
+    if step.get("healed"):
+        out["healed"] = True
+        for key in ("original_selector", "healed_selector", "heal_score"):
+            out[key] = step.get(key)
+    if step.get("heal_candidates"):
+        out["heal_candidates"] = step["heal_candidates"]
     if step.get("screenshot"):
         out["screenshot"] = url_for(step["screenshot"])
     return out
@@ -142,6 +148,7 @@ def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str
     if row["screenshot"]:
         out["screenshot"] = url_for(row["screenshot"])
     out["flaky"] = bool(row["flaky"])
+    out["healed"] = any(s.get("healed") for s in row["steps"] or [])
     if with_steps:
         out.update(_detail_json(row, url_for))
         if row["attempts"]:

@@ -23,7 +23,7 @@ from bugbrain.artifacts.store import LocalArtifactStore
 from bugbrain.clock import utcnow
 from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
-from bugbrain.services import locator_cache
+from bugbrain.services import heals, locator_cache
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
 from bugbrain.worker.processes import ProcessTree
@@ -69,6 +69,7 @@ class Supervisor:
     def _write_spec(self, directory: Path) -> Path:
         with read_tx(self.engine) as conn:
             spec = locator_cache.attach_cached_selectors(conn, self.claim.spec)
+            spec = heals.attach_history(conn, spec)
         spec.update(
             execution_id=self.claim.execution_id,
             chromium_path=self.settings.chromium_path or None,
@@ -195,9 +196,27 @@ class Supervisor:
             self.outcome.partial_steps.pop(position, None)
             result = self._rebase(dict(event["result"]))
             spec_steps = self._spec_steps.get(position, [])
+            # Fingerprints are for healing later runs, not for the results body.
+            stored = {
+                **result,
+                "steps": [
+                    {k: v for k, v in step.items() if k != "fingerprint"}
+                    for step in result.get("steps") or []
+                ],
+            }
             with write_tx(self.engine) as conn:
-                if state.record_test_result(conn, claim, position, result):
+                if state.record_test_result(
+                    conn, claim, position, stored
+                ) and state.test_case_exists(conn, result["test_id"]):
                     locator_cache.record(conn, result["test_id"], spec_steps, result)
+                    heals.record(
+                        conn,
+                        workspace_id=claim.workspace_id,
+                        execution_id=claim.execution_id,
+                        test_case_id=result["test_id"],
+                        spec_steps=spec_steps,
+                        result=result,
+                    )
         elif kind == "fatal":
             # The API documents a closed set of reasons; anything but a browser
             # that would not start is the runner's own failure.

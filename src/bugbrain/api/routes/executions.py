@@ -23,7 +23,7 @@ from bugbrain.errors import InvalidInput
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
 from bugbrain.services import execution_views as views
-from bugbrain.services import executions
+from bugbrain.services import executions, heals
 from bugbrain.services.common import MAX_OFFSET, Page
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.failure_analysis import analysis_json
@@ -172,7 +172,18 @@ def get_results(execution_id: str, request: Request, ctx: Ctx, auth: Auth) -> di
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
         tests = executions.results_rows(conn, execution_id)
-    return views.results_json(row, tests, url_maker(ctx, request))
+        healed = heals.list_for_execution(conn, execution_id)
+    body = views.results_json(row, tests, url_maker(ctx, request))
+    body["heals"] = healed
+    return body
+
+
+@router.get("/executions/{execution_id}/heals")
+def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+    """The elements this execution healed (plan setting ``healing: auto``)."""
+    with read_tx(ctx.engine) as conn:
+        executions.get(conn, auth.workspace_id, execution_id)
+        return {"id": execution_id, "heals": heals.list_for_execution(conn, execution_id)}
 
 
 @router.get("/executions/{execution_id}/failure-analysis")

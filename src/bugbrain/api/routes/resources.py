@@ -12,7 +12,7 @@ from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.schemas.projects import ProjectCreate, ProjectUpdate
 from bugbrain.schemas.test_cases import TestCaseCreate, TestCaseUpdate
 from bugbrain.schemas.test_plans import TestPlanCreate, TestPlanUpdate
-from bugbrain.services import projects, test_cases, test_plans
+from bugbrain.services import heals, projects, test_cases, test_plans
 from bugbrain.services.common import MAX_OFFSET, Page
 
 router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1")
@@ -102,6 +102,20 @@ def update_test_case(
 ) -> dict[str, Any]:
     with write_tx(ctx.engine) as conn:
         return test_cases.update(conn, auth.workspace_id, test_case_id, body)
+
+
+@router.get("/test-cases/{test_case_id}/heals", tags=["test cases"])
+def list_test_case_heals(test_case_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+    """Every time this test case's missing elements were healed, newest first."""
+    with read_tx(ctx.engine) as conn:
+        return heals.list_for_test_case(conn, auth.workspace_id, test_case_id)
+
+
+@router.post("/test-cases/{test_case_id}/heals/{heal_id}/accept", tags=["test cases"])
+def accept_heal(test_case_id: str, heal_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+    """Rewrite the step's selector to the healed one."""
+    with write_tx(ctx.engine) as conn:
+        return heals.accept(conn, auth.workspace_id, test_case_id, heal_id)
 
 
 @router.delete("/test-cases/{test_case_id}", status_code=204, tags=["test cases"])

@@ -1,0 +1,195 @@
+"""Element fingerprints and heals: what passing steps touched, and every time
+a missing element was replaced by another, for review and acceptance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from bugbrain import ids
+from bugbrain.clock import isoformat, utcnow
+from bugbrain.db.tables import element_fingerprints, heals, test_cases
+from bugbrain.errors import Conflict, NotFound
+from bugbrain.services import test_cases as test_cases_service
+from bugbrain.services.locator_cache import step_key
+
+APPLIED, ACCEPTED = "applied", "accepted"
+
+
+def attach_history(conn: Connection, spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``spec`` whose steps carry their last fingerprint and any heal
+    to reuse (the latest applied heal of the same original selector)."""
+    case_ids = {test["test_id"] for test in spec["tests"]}
+    prints = {
+        (r["test_case_id"], r["step_id"]): r
+        for r in conn.execute(
+            sa.select(element_fingerprints).where(element_fingerprints.c.test_case_id.in_(case_ids))
+        ).mappings()
+    }
+    remembered: dict[tuple[str, str, str], str] = {}
+    for row in conn.execute(
+        sa.select(heals)
+        .where(heals.c.test_case_id.in_(case_ids), heals.c.status == APPLIED)
+        .order_by(heals.c.created_at)
+    ).mappings():
+        key = (row["test_case_id"], row["step_id"], row["original_selector"])
+        remembered[key] = row["healed_selector"]  # later rows win
+    tests = []
+    for test in spec["tests"]:
+        steps = []
+        for step in test["steps"]:
+            extra: dict[str, Any] = {}
+            printed = prints.get((test["test_id"], step["step_id"]))
+            if printed is not None and printed["step_key"] == step_key(step):
+                extra["fingerprint"] = printed["fingerprint"]
+            heal = remembered.get((test["test_id"], step["step_id"], step.get("selector") or ""))
+            if heal is not None:
+                extra["remembered_heal"] = heal
+            steps.append({**step, **extra})
+        tests.append({**test, "steps": steps})
+    return {**spec, "tests": tests}
+
+
+def record(
+    conn: Connection,
+    *,
+    workspace_id: str,
+    execution_id: str,
+    test_case_id: str,
+    spec_steps: list[dict[str, Any]],
+    result: dict[str, Any],
+) -> None:
+    """Keep the fingerprints of a passing test's steps; log every heal."""
+    by_id = {s["step_id"]: s for s in spec_steps}
+    now = utcnow()
+    for step in result.get("steps") or []:
+        spec_step = by_id.get(step.get("step_id"))
+        if spec_step is None:
+            continue
+        if step.get("healed") and step.get("healed_selector"):
+            conn.execute(
+                heals.insert().values(
+                    id=ids.new_id("heal"),
+                    workspace_id=workspace_id,
+                    execution_id=execution_id,
+                    test_case_id=test_case_id,
+                    step_id=step["step_id"],
+                    original_selector=step.get("original_selector") or "",
+                    healed_selector=step["healed_selector"],
+                    score=step.get("heal_score"),
+                    status=APPLIED,
+                    reused=step.get("heal_score") is None,
+                    created_at=now,
+                )
+            )
+        if result.get("status") == "passed" and step.get("fingerprint"):
+            _store_fingerprint(conn, test_case_id, spec_step, step["fingerprint"], execution_id)
+
+
+def _store_fingerprint(
+    conn: Connection,
+    test_case_id: str,
+    spec_step: dict[str, Any],
+    fingerprint: dict[str, Any],
+    execution_id: str,
+) -> None:
+    values = {
+        "step_key": step_key(spec_step),
+        "fingerprint": fingerprint,
+        "execution_id": execution_id,
+        "updated_at": utcnow(),
+    }
+    where = sa.and_(
+        element_fingerprints.c.test_case_id == test_case_id,
+        element_fingerprints.c.step_id == spec_step["step_id"],
+    )
+    if conn.execute(element_fingerprints.update().where(where).values(**values)).rowcount == 0:
+        conn.execute(
+            element_fingerprints.insert().values(
+                test_case_id=test_case_id, step_id=spec_step["step_id"], **values
+            )
+        )
+
+
+def to_json(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "execution_id": row["execution_id"],
+        "test_case_id": row["test_case_id"],
+        "step_id": row["step_id"],
+        "original_selector": row["original_selector"],
+        "healed_selector": row["healed_selector"],
+        "score": row["score"],
+        "reused": row["reused"],
+        "status": row["status"],
+        "created_at": isoformat(row["created_at"]),
+        "accepted_at": isoformat(row["accepted_at"]),
+    }
+
+
+def list_for_test_case(conn: Connection, workspace_id: str, test_case_id: str) -> dict[str, Any]:
+    test_cases_service.get(conn, workspace_id, test_case_id)
+    rows = conn.execute(
+        sa.select(heals)
+        .where(heals.c.test_case_id == test_case_id)
+        .order_by(heals.c.created_at.desc(), heals.c.id)
+    ).mappings()
+    return {"data": [to_json(r) for r in rows]}
+
+
+def list_for_execution(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(heals).where(heals.c.execution_id == execution_id).order_by(heals.c.created_at)
+    ).mappings()
+    return [to_json(r) for r in rows]
+
+
+def accept(conn: Connection, workspace_id: str, test_case_id: str, heal_id: str) -> dict[str, Any]:
+    """Rewrite the step's selector to the healed one, so the test stops relying
+    on healing; every applied heal of that same change is marked accepted."""
+    case = test_cases_service.get(conn, workspace_id, test_case_id)
+    heal = (
+        conn.execute(
+            sa.select(heals).where(heals.c.id == heal_id, heals.c.test_case_id == test_case_id)
+        )
+        .mappings()
+        .first()
+    )
+    if heal is None:
+        raise NotFound(f"Heal {heal_id} not found for test case {test_case_id}")
+    if heal["status"] == ACCEPTED:
+        raise Conflict(f"Heal {heal_id} was already accepted")
+    steps = [dict(s) for s in case["steps"]]
+    step = next((s for s in steps if s["step_id"] == heal["step_id"]), None)
+    if step is None or (step.get("selector") or "") != heal["original_selector"]:
+        raise Conflict(
+            f"Step {heal['step_id']} no longer has the selector {heal['original_selector']!r}; "
+            "the heal no longer applies"
+        )
+    step["selector"] = heal["healed_selector"]
+    now = utcnow()
+    conn.execute(
+        test_cases.update()
+        .where(test_cases.c.id == test_case_id)
+        .values(steps=steps, updated_at=now)
+    )
+    conn.execute(
+        heals.update()
+        .where(
+            heals.c.test_case_id == test_case_id,
+            heals.c.step_id == heal["step_id"],
+            heals.c.original_selector == heal["original_selector"],
+            heals.c.healed_selector == heal["healed_selector"],
+        )
+        .values(status=ACCEPTED, accepted_at=now)
+    )
+    return {
+        "heal": to_json(
+            conn.execute(sa.select(heals).where(heals.c.id == heal_id)).mappings().one()
+        ),
+        "test_case": test_cases_service.to_json(
+            test_cases_service.get(conn, workspace_id, test_case_id)
+        ),
+    }
