@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import time
@@ -15,8 +14,8 @@ from typing import Any, Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.runner import errors, evidence, failure_context, healing, plan_step
-from bugbrain.runner.actions import StepContext, execute_step
+from bugbrain.runner import act, errors, evidence, failure_context, plan_step
+from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
 from bugbrain.runner.steps import (
@@ -42,37 +41,6 @@ BROWSER_ARGS: Final[list[str]] = [
 ]
 SYSTEM_CHROMIUM: Final = "/usr/bin/chromium"
 _SCREENSHOT_TIMEOUT_MS: Final = 10_000
-
-
-# Actions whose element may be replaced by a heal. Never assertions that
-# something is absent, nor counts: healing those would hide a real change.
-HEALABLE_ACTIONS: Final = frozenset(
-    {
-        "click",
-        "fill",
-        "clear",
-        "select",
-        "check",
-        "uncheck",
-        "hover",
-        "scroll",
-        "press",
-        "wait",
-        "assert_visible",
-        "assert_text",
-        "assert_value",
-    }
-)
-
-
-def _mark_healed(
-    result: StepResult, original: str | None, healed_to: str, score: float | None
-) -> None:
-    result["healed"] = True
-    result["original_selector"] = original
-    result["healed_selector"] = healed_to
-    result["heal_score"] = score
-    result["resolved_selector"] = healed_to
 
 
 class BrowserLaunchError(RuntimeError):
@@ -341,7 +309,7 @@ class _Runner:
             result["resolved_selector"] = selector
             result["selector_source"] = planned.source
             if not planned.done:
-                selector = await self._act(page, step, planned, result)
+                selector = await act.perform(page, step, planned, result, self.spec, self.ctx)
             result["status"] = "passed"
         except StepFailure as failure:
             result["status"] = "failed"
@@ -366,59 +334,6 @@ class _Runner:
             result["url"] = None
         result["duration_ms"] = _elapsed_ms(start)
         return result
-
-    async def _act(
-        self, page: Page, step: StepSpec, planned: plan_step.Planned, result: StepResult
-    ) -> str | None:
-        """Run the planned action; heal a missing element per the plan's healing
-        mode. Returns the selector finally acted on."""
-        action, selector, value = planned.action, planned.selector, planned.value
-        healable = (
-            self.spec.healing != "off" and selector is not None and action in HEALABLE_ACTIONS
-        )
-        if healable and selector is not None:
-            reused = await self._remembered_heal(page, step, selector)
-            if reused is not None:
-                _mark_healed(result, selector, reused, None)
-                selector = reused
-            result["fingerprint"] = await healing.fingerprint_of(page, selector)
-        try:
-            result["expected"], result["actual"] = await execute_step(
-                page, action, selector, value, self.ctx
-            )
-            return selector
-        except StepFailure as failure:
-            if not healable or failure.error_type != errors.ELEMENT_NOT_FOUND:
-                raise
-            found = await healing.search(
-                page,
-                action=action,
-                selector=selector,
-                description=step.description,
-                fingerprint=dict(step.fingerprint) if step.fingerprint else None,
-            )
-            result["heal_candidates"] = [dataclasses.asdict(c) for c in found.candidates]
-            if self.spec.healing != "auto" or not found.auto_ok:
-                raise
-        best = found.candidates[0]
-        result["expected"], result["actual"] = await execute_step(
-            page, action, best.selector, value, self.ctx
-        )
-        _mark_healed(result, selector, best.selector, best.score)
-        return best.selector
-
-    async def _remembered_heal(self, page: Page, step: StepSpec, selector: str) -> str | None:
-        """An earlier heal of this step, when the original is still missing."""
-        if self.spec.healing != "auto" or not step.remembered_heal:
-            return None
-        try:
-            if await page.locator(selector).count() > 0:
-                return None
-            if await page.locator(step.remembered_heal).count() != 1:
-                return None
-        except Exception:  # a bad stored selector: search again instead
-            return None
-        return step.remembered_heal
 
     async def _screenshot(self, page: Page, rel_dir: str, file_name: str) -> str | None:
         rel = f"{rel_dir}/{file_name}.png"

@@ -26,7 +26,7 @@ from bugbrain.services import execution_views as views
 from bugbrain.services import executions, heals
 from bugbrain.services.common import MAX_OFFSET, Page
 from bugbrain.services.execution_views import UrlFor
-from bugbrain.services.failure_analysis import analysis_json
+from bugbrain.services.failure_analysis import analysis_json, previous_runs
 
 router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1", tags=["executions"])
 
@@ -193,7 +193,8 @@ def get_failure_analysis(
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
         tests = executions.results_rows(conn, execution_id)
-    return analysis_json(row, tests, url_maker(ctx, request))
+        history = previous_runs(conn, row, tests)
+    return analysis_json(row, tests, url_maker(ctx, request), history)
 
 
 @router.delete("/executions/{execution_id}")

@@ -1,0 +1,106 @@
+"""Perform a planned step, healing a missing element per the plan's mode.
+
+``suggest`` (default) only records replacement candidates for the analysis;
+``auto`` acts on the best one when it passes every rule (``healing.search``),
+and reuses an earlier heal of the same selector before searching again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from playwright.async_api import Page
+
+from bugbrain.runner import errors, healing, plan_step
+from bugbrain.runner.actions import StepContext, execute_step
+from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.spec import RunSpec, StepResult, StepSpec
+
+# Actions whose element may be replaced by a heal. Never assertions that
+# something is absent, nor counts: healing those would hide a real change.
+HEALABLE_ACTIONS: Final = frozenset(
+    {
+        "click",
+        "fill",
+        "clear",
+        "select",
+        "check",
+        "uncheck",
+        "hover",
+        "scroll",
+        "press",
+        "wait",
+        "assert_visible",
+        "assert_text",
+        "assert_value",
+    }
+)
+
+
+def _mark_healed(
+    result: StepResult, original: str | None, healed_to: str, score: float | None
+) -> None:
+    result["healed"] = True
+    result["original_selector"] = original
+    result["healed_selector"] = healed_to
+    result["heal_score"] = score
+    result["resolved_selector"] = healed_to
+
+
+async def perform(
+    page: Page,
+    step: StepSpec,
+    planned: plan_step.Planned,
+    result: StepResult,
+    spec: RunSpec,
+    ctx: StepContext,
+) -> str | None:
+    """Run the planned action; heal a missing element per the plan's healing
+    mode. Returns the selector finally acted on."""
+    action, selector, value = planned.action, planned.selector, planned.value
+    healable = spec.healing != "off" and selector is not None and action in HEALABLE_ACTIONS
+    if healable and selector is not None:
+        reused = await _remembered_heal(page, step, selector, spec)
+        if reused is not None:
+            _mark_healed(result, selector, reused, None)
+            selector = reused
+        result["fingerprint"] = await healing.fingerprint_of(page, selector)
+    try:
+        result["expected"], result["actual"] = await execute_step(
+            page, action, selector, value, ctx
+        )
+        return selector
+    except StepFailure as failure:
+        if not healable or failure.error_type != errors.ELEMENT_NOT_FOUND:
+            raise
+        found = await healing.search(
+            page,
+            action=action,
+            selector=selector,
+            description=step.description,
+            fingerprint=dict(step.fingerprint) if step.fingerprint else None,
+        )
+        result["heal_candidates"] = [dataclasses.asdict(c) for c in found.candidates]
+        if spec.healing != "auto" or not found.auto_ok:
+            raise
+    best = found.candidates[0]
+    result["expected"], result["actual"] = await execute_step(
+        page, action, best.selector, value, ctx
+    )
+    _mark_healed(result, selector, best.selector, best.score)
+    return best.selector
+
+
+async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunSpec) -> str | None:
+    """An earlier heal of this step, when the original is still missing."""
+    if spec.healing != "auto" or not step.remembered_heal:
+        return None
+    try:
+        if await page.locator(selector).count() > 0:
+            return None
+        if await page.locator(step.remembered_heal).count() != 1:
+            return None
+    except Exception:  # a bad stored selector: search again instead
+        return None
+    return step.remembered_heal

@@ -1,0 +1,219 @@
+"""The failure corpus: every scenario of ``tests/corpus`` runs as a real test
+case in a real execution (one ``bugbrain serve``, real Chromium), and the
+failure analysis must put it in the scenario's category.
+
+Prints per-category accuracy and writes it to ``failure_corpus.json`` under
+the pytest temporary directory; asserts an overall accuracy of at least 90 %.
+Suggested selectors are checked only for runs that produced heal candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bugbrain.analysis.classify import CATEGORIES, STRONG_CANDIDATE
+from tests.corpus.app import EMAIL, PASSWORD, create_corpus_app
+from tests.corpus.scenarios import SCENARIOS, Scenario
+from tests.support.servers import Api, BugbrainServer, ShopServer, free_port
+
+pytestmark = pytest.mark.browser
+
+PLANS = 3  # the ordinary scenarios are spread over this many plans
+MIN_ACCURACY = 0.9
+MIN_PER_CATEGORY = 4
+PLAN_SETTINGS = {
+    "parallelism": 4,
+    "element_wait_timeout_ms": 2500,
+    "screenshot_mode": "on_failure",
+    "trace_mode": "off",
+    "healing": "suggest",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_app() -> Iterator[ShopServer]:
+    server = ShopServer(create_corpus_app(closed_port=free_port()))
+    server.start()
+    yield server
+    server.stop()
+
+
+def _project(api: Api, app: ShopServer) -> str:
+    body = {
+        "name": "Failure corpus",
+        "base_url": app.url,
+        "variables": {
+            "email": EMAIL,
+            "password": PASSWORD,
+            # Nothing listens there: connection refused.
+            "closed_url": f"http://127.0.0.1:{free_port()}/",
+            # A plain HTTP server spoken to in TLS.
+            "tls_url": f"https://127.0.0.1:{app.port}/",
+        },
+    }
+    return str(api.ok("POST", "/api/v1/projects", json=body)["id"])
+
+
+def _plan(api: Api, project_id: str, name: str, case_ids: list[str]) -> str:
+    body = {"project_id": project_id, "name": name, "test_case_ids": case_ids, **PLAN_SETTINGS}
+    return str(api.ok("POST", "/api/v1/test-plans", json=body)["id"])
+
+
+def _run(api: Api, app: ShopServer) -> tuple[dict[str, Scenario], dict[str, dict[str, Any]]]:
+    """Create and run everything; (test case id → scenario, test case id → analysis entry)."""
+    project_id = _project(api, app)
+    by_case: dict[str, Scenario] = {}
+    for scenario in SCENARIOS:
+        case = {"project_id": project_id, "name": scenario.name, "steps": scenario.steps}
+        by_case[str(api.ok("POST", "/api/v1/test-cases", json=case)["id"])] = scenario
+    ordinary = [c for c, s in by_case.items() if s.deadline_s is None]
+    runs: list[tuple[str, int]] = [
+        (_plan(api, project_id, f"Corpus {i + 1}", ordinary[i::PLANS]), 300) for i in range(PLANS)
+    ]
+    runs += [
+        (_plan(api, project_id, s.name, [c]), s.deadline_s)
+        for c, s in by_case.items()
+        if s.deadline_s is not None
+    ]
+    executions = []
+    for plan_id, timeout in runs:
+        body: dict[str, Any] = {
+            "project_id": project_id,
+            "test_plan_id": plan_id,
+            "timeout_seconds": timeout,
+        }
+        response = api.post("/api/v1/executions/async", json=body)
+        assert response.status_code == 202, response.text
+        executions.append(response.json()["id"])
+    entries: dict[str, dict[str, Any]] = {}
+    for execution_id in executions:
+        api.wait_terminal(execution_id, seconds=240)
+        analysis = api.ok("GET", f"/api/v1/executions/{execution_id}/failure-analysis")
+        for entry in analysis["analysis"]:
+            entries[entry["test_id"]] = entry
+    return by_case, entries
+
+
+def _report(by_case: dict[str, Scenario], entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    per: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "correct": 0})
+    rows = []
+    suggestions = {"expected": 0, "with_candidates": 0, "matched": 0}
+    for case_id, scenario in by_case.items():
+        entry = entries.get(case_id)
+        got = entry["failure_category"] if entry else "(no analysis entry)"
+        ok = got == scenario.category
+        per[scenario.category]["total"] += 1
+        per[scenario.category]["correct"] += int(ok)
+        evidence = (entry or {}).get("evidence") or {}
+        row: dict[str, Any] = {
+            "scenario": scenario.name,
+            "expected": scenario.category,
+            "got": got,
+            "ok": ok,
+            "confidence": (entry or {}).get("confidence"),
+            "error": evidence.get("error"),
+            "signals": evidence.get("signals"),
+            "fix_suggestions": (entry or {}).get("fix_suggestions"),
+        }
+        if scenario.alternative:
+            suggestions["expected"] += 1
+            if evidence.get("candidates"):
+                suggestions["with_candidates"] += 1
+                alt = evidence.get("suggested_alternative") or ""
+                row["suggested_alternative"] = alt
+                row["candidate_score"] = evidence["candidates"][0].get("score")
+                matched = any(piece in alt for piece in scenario.alternative)
+                row["alternative_ok"] = matched
+                suggestions["matched"] += int(matched)
+        rows.append(row)
+    total = sum(p["total"] for p in per.values())
+    correct = sum(p["correct"] for p in per.values())
+    return {
+        "overall": {"total": total, "correct": correct, "accuracy": correct / total},
+        "categories": {
+            c: {**per[c], "accuracy": per[c]["correct"] / per[c]["total"]}
+            for c in CATEGORIES
+            if per[c]["total"]
+        },
+        "suggested_selectors": suggestions,
+        "scenarios": rows,
+    }
+
+
+def _table(report: dict[str, Any], seconds: float) -> str:
+    lines = [
+        f"\nFailure corpus ({seconds:.0f} s)",
+        f"{'category':<26}{'correct':>8}{'total':>7}{'acc':>8}",
+    ]
+    for category, c in report["categories"].items():
+        lines.append(f"{category:<26}{c['correct']:>8}{c['total']:>7}{c['accuracy']:>8.0%}")
+    o = report["overall"]
+    lines.append(f"{'overall':<26}{o['correct']:>8}{o['total']:>7}{o['accuracy']:>8.0%}")
+    s = report["suggested_selectors"]
+    lines.append(
+        f"suggested selectors: {s['with_candidates']}/{s['expected']} scenarios had heal "
+        f"candidates, {s['matched']} matched the expected element"
+    )
+    for row in report["scenarios"]:
+        if "suggested_alternative" in row:
+            mark = "ok " if row["alternative_ok"] else "off"
+            lines.append(
+                f"  {mark} {row['scenario']}: {row['suggested_alternative']} "
+                f"(score {row['candidate_score']}, confidence {row['confidence']})"
+            )
+    for row in report["scenarios"]:
+        if not row["ok"]:
+            lines.append(f"  MISS {row['scenario']}: expected {row['expected']}, got {row['got']}")
+            lines.append(f"       error: {row['error']}")
+            lines.append(f"       signals: {row['signals']}")
+    return "\n".join(lines)
+
+
+def test_failure_corpus(
+    bugbrain: BugbrainServer,
+    corpus_app: ShopServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    counts: dict[str, int] = defaultdict(int)
+    for scenario in SCENARIOS:
+        counts[scenario.category] += 1
+    assert len(SCENARIOS) >= 40
+    assert set(counts) == set(CATEGORIES)
+    assert min(counts.values()) >= MIN_PER_CATEGORY, counts
+
+    start = time.monotonic()
+    by_case, entries = _run(bugbrain.client("failure-corpus"), corpus_app)
+    report = _report(by_case, entries)
+    seconds = time.monotonic() - start
+    report["seconds"] = round(seconds, 1)
+    path = tmp_path_factory.mktemp("failure-corpus") / "failure_corpus.json"
+    path.write_text(json.dumps(report, indent=2))
+    with capsys.disabled():
+        print(_table(report, seconds))
+        print(f"report: {path}")
+
+    assert report["overall"]["accuracy"] >= MIN_ACCURACY, _table(report, seconds)
+    for entry in entries.values():
+        assert entry["failure_category"] in CATEGORIES
+        assert 0 < entry["confidence"] <= 1
+        assert entry["fix_suggestions"]
+        if entry["failure_category"] == "unknown":
+            assert entry["confidence"] <= 0.4
+    suggestions = report["suggested_selectors"]
+    if suggestions["with_candidates"]:
+        # Only once the heal search proposes candidates: the analysis passes them on.
+        assert suggestions["matched"] >= 0.8 * suggestions["with_candidates"], report
+    # The seed example: a strong candidate makes a confident verdict naming both selectors.
+    seed = next(r for r in report["scenarios"] if r["scenario"] == "renamed class")
+    if seed.get("suggested_alternative"):
+        fix = f"Update test selector from '.add-to-cart-btn' to '{seed['suggested_alternative']}'"
+        assert fix in seed["fix_suggestions"]
+        if (seed.get("candidate_score") or 0) >= STRONG_CANDIDATE:
+            assert seed["confidence"] >= 0.9
