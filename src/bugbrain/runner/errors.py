@@ -52,6 +52,9 @@ _HAS_OPTION_JS: Final = """(e, v) =>
   !e.options || Array.from(e.options).some(o => o.value === v || o.label === v)"""
 
 
+_NO_REASON: Final = "covered or not ready"
+
+
 class StepFailure(Exception):
     """A step failed in an expected, reportable way."""
 
@@ -126,7 +129,7 @@ async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
         return "not stable (still animating)"
     if "outside of the viewport" in raw:
         return "outside of the viewport"
-    return "covered or not ready"
+    return _NO_REASON
 
 
 async def translate(
@@ -165,6 +168,13 @@ async def translate(
         if action == "select" and not await _has_option(locator, value or "", raw):
             return StepFailure(ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}")
         reason = await _why_not_interactable(locator, action, raw)
+        if reason == _NO_REASON:
+            # Nothing wrong with the element itself: the time went elsewhere,
+            # typically a page load the action started that did not finish.
+            what = (
+                "a page load it started did not finish" if "navigat" in raw else "it never settled"
+            )
+            return StepFailure(TIMEOUT, f"Timed out on {action} {sel}: {what}")
         return StepFailure(ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})")
     if isinstance(exc, PlaywrightTimeoutError):
         return StepFailure(TIMEOUT, first_line(head))
