@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 
 import psutil
 
@@ -21,6 +22,20 @@ def descendants(pid: int) -> list[psutil.Process]:
         return psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _wait_dead(processes: list[psutil.Process], seconds: float) -> None:
+    """Until each has exited (a zombie counts: it runs no code any more)."""
+    give_up = time.monotonic() + seconds
+    while any(_alive(p) for p in processes) and time.monotonic() < give_up:
+        time.sleep(0.02)
 
 
 class ProcessTree:
@@ -42,10 +57,12 @@ class ProcessTree:
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
         # psutil checks each one's start time, so a reused pid is never hit.
-        alive = [p for p in self._seen.values() if p.is_running()]
+        # Zombies are already dead: waiting for init to reap them cost up to
+        # seconds per execution (it is not ours to hurry).
+        alive = [p for p in self._seen.values() if _alive(p)]
         for process in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
-        psutil.wait_procs(alive, timeout=wait_seconds)
+        _wait_dead(alive, wait_seconds)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=wait_seconds)
