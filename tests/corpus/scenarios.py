@@ -2,8 +2,9 @@
 category the analysis must give it.
 
 ``alternative`` lists pieces of selectors that pick the intended element; the
-selector the analysis suggests instead must contain one of them (checked only
-when the run produced heal candidates). ``trap`` names the
+selector the analysis suggests instead must contain one of them (no suggestion
+is a miss), and so must any selector an auto-heal uses (a scenario without one
+has no element to heal onto). ``trap`` names the
 look-alike a scenario sets: evidence that points at the wrong category.
 """
 

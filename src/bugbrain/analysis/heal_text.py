@@ -154,3 +154,46 @@ def family(role: str) -> str:
     if role in ("combobox", "listbox"):
         return "choice"
     return role
+
+
+# Names of common UI actions that people use interchangeably ("Log in" / "Sign in"), as
+# loose word sequences. A step without history that names one may heal onto an element
+# whose whole visible name is another (only whole names: see :func:`synonym_phrases`).
+SYNONYMS: Final[tuple[tuple[str, ...], ...]] = (
+    ("login", "log in", "sign in", "signin"),
+    ("logout", "log out", "sign out", "signout"),
+    ("signup", "sign up", "register"),
+    ("cart", "basket"),
+    ("shopping cart", "shopping basket", "shopping bag"),
+    ("delete", "remove"),
+    ("search", "find"),
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def synonym_phrases(phrase: str) -> tuple[str, ...]:
+    """The phrase with one of its synonym words swapped for each of the others:
+    ``login button`` → ``log in button``, ``sign in button``, ``signin button``;
+    none for a phrase without one. Variants equal to the phrase but for spaces
+    are left out (the space-blind match already finds them)."""
+    tokens = phrase.split()
+    out: list[str] = []
+    for group in SYNONYMS:
+        for member in group:
+            m = member.split()
+            for i in range(len(tokens) - len(m) + 1):
+                if tokens[i : i + len(m)] == m:
+                    out.extend(
+                        " ".join([*tokens[:i], other, *tokens[i + len(m) :]])
+                        for other in group
+                        if other != member
+                    )
+    own = cached_compact(phrase)
+    squeezed = {own}
+    kept: list[str] = []
+    for p in out:
+        c = cached_compact(p)
+        if c not in squeezed:
+            squeezed.add(c)
+            kept.append(p)
+    return tuple(kept)

@@ -14,6 +14,7 @@ from bugbrain.analysis.heal_text import (
     TAG_KINDS,
     cached_compact,
     ident_words,
+    synonym_phrases,
     words,
 )
 from bugbrain.runner.intent import UnparseableStepError
@@ -37,7 +38,8 @@ class Words:
     words: frozenset[str]  # word stems from the selector and the description
     kind: str | None = None  # role the words name ("btn" → "button")
     within: str = ""  # "on the Blue Mug card" → "Blue Mug"
-    # Whole phrases ("add to cart") for a match that ignores spaces ("Log in" ~ login).
+    # Whole phrases ("add to cart") for a match that ignores spaces ("Log in" ~ login),
+    # and the same with a common synonym ("login" → "sign in"; heal_text.SYNONYMS).
     phrases: tuple[str, ...] = ()
 
 
@@ -208,7 +210,10 @@ def query_words(selector: str | None, description: str | None) -> Words | None:
     found = frozenset(sw) | frozenset(dw)
     if not found:
         return None
-    phrases = tuple(p for p in dict.fromkeys([*dphrases, *sphrases]) if p)
+    own = [p for p in dict.fromkeys([*dphrases, *sphrases]) if p]
+    # "#login-button" also names a button whose whole visible name is "Sign in".
+    alike = [s for p in own for s in synonym_phrases(p)]
+    phrases = tuple(dict.fromkeys([*own, *alike]))
     return Words(found, skind or dkind, within, phrases)
 
 
