@@ -56,6 +56,15 @@ def test_heal_lifecycle(api: Api, lab: ShopServer) -> None:
     suggested = evidence["suggested_alternative"]
     assert suggested
     assert any(".add-to-cart-btn" in fix and suggested in fix for fix in entry["fix_suggestions"])
+    changes = entry["changes_since_last_pass"]
+    assert changes["url"]["last_pass"].endswith("/pages/heal-v1.html")
+    assert changes["url"]["now"].endswith("/pages/heal-v2.html")
+    assert changes["url"]["changed"] is True
+    assert changes["element_last_pass"]["classes"] == ["add-to-cart-btn"]
+    assert changes["closest_element_now"]["selector"] == suggested
+    differing = {d["attribute"]: d for d in changes["differences"]}
+    assert differing["classes"]["now"] == ["product-add-btn"]
+    assert "accessible name" not in differing  # the words on the button did not change
 
     # healing: auto — the same run passes, and says it healed.
     api.ok("PATCH", f"/api/v1/test-plans/{plan_id}", json={"healing": "auto"})

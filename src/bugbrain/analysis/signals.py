@@ -72,6 +72,7 @@ class PreviousRun:
     url: str | None = None
     description: str | None = None  # e.g. button.add-to-cart-btn "Add to cart"
     execution_id: str | None = None
+    fingerprint: Mapping[str, Any] | None = None  # the element it touched
 
 
 @dataclass(frozen=True)

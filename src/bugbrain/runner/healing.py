@@ -122,6 +122,8 @@ def _candidate(r: heal.Ranked, selector: str) -> HealCandidate:
         "enabled": r.cand.enabled,
         "fits_action": r.fits_action,
         "ambiguity": r.ambiguity,
+        # Same shape as a stored fingerprint, so the analysis can say what differs.
+        "element": r.cand.to_dict(),
     }
     return HealCandidate(selector, r.score, heal.describe(r.cand), signals)
 

@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bugbrain.analysis.changes import changes_since_last_pass
 from bugbrain.analysis.classify import Evidence, PreviousRun, Verdict, classify
-from bugbrain.db.tables import element_fingerprints, locator_cache
+from bugbrain.db.tables import element_fingerprints, locator_cache, test_results
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.locator_cache import step_key
 
@@ -92,6 +93,21 @@ def _evidence(
     return evidence, step
 
 
+def _changes(step: Row | None, previous: PreviousRun | None) -> dict[str, Any] | None:
+    if step is None or previous is None:
+        return None
+    candidates = step.get("heal_candidates") or []
+    context = step.get("context") or {}
+    return changes_since_last_pass(
+        fingerprint=previous.fingerprint,
+        last_pass_url=previous.url,
+        last_pass_execution_id=previous.execution_id,
+        url_now=context.get("url") or step.get("url"),
+        best_candidate=candidates[0] if candidates else None,
+        headings_now=[str(h) for h in context.get("headings") or []],
+    )
+
+
 def _entry(test: Row, step: Row | None, verdict: Verdict, url_for: UrlFor) -> dict[str, Any]:
     screenshot = (step or {}).get("screenshot") or test["screenshot"]
     evidence: dict[str, Any] = {
@@ -128,7 +144,11 @@ def analysis_json(
         if test["status"] != "failed" and not _interrupted(row, test):
             continue
         evidence, step = _evidence(row, test, history)
-        entries.append(_entry(test, step, classify(evidence), url_for))
+        entry = _entry(test, step, classify(evidence), url_for)
+        changes = _changes(step, evidence.previous)
+        if changes is not None:
+            entry["changes_since_last_pass"] = changes
+        entries.append(entry)
     return {"id": row["id"], "status": row["status"], "analysis": entries}
 
 
@@ -166,12 +186,31 @@ def previous_runs(conn: Connection, row: Row, tests: Sequence[Row]) -> History:
         printed: Row = r["fingerprint"] or {}
         out[key] = PreviousRun(
             selector=resolved.get(key) or selectors.get(key),
+            url=_url_before(conn, r["execution_id"], r["test_case_id"], r["step_id"]),
             description=_describe(printed),
             execution_id=r["execution_id"],
+            fingerprint=printed,
         )
     for key, selector in resolved.items():
         out.setdefault(key, PreviousRun(selector=selector))
     return out
+
+
+def _url_before(conn: Connection, execution_id: str, test_case_id: str, step_id: str) -> str | None:
+    """The page the step acted on in that run: the URL after the step before it."""
+    steps = conn.execute(
+        sa.select(test_results.c.steps).where(
+            test_results.c.execution_id == execution_id,
+            test_results.c.test_case_id == test_case_id,
+        )
+    ).scalar()
+    url: str | None = None
+    for step in steps or []:
+        here = step.get("url")
+        if step.get("step_id") == step_id:
+            return url or (str(here) if here else None)
+        url = str(here) if here else url
+    return None
 
 
 def _describe(printed: Row) -> str | None:
