@@ -1157,5 +1157,6 @@ def test_previous_runs_reads_unchanged_steps_only() -> None:
             selector=".add-to-cart-btn",
             description='button.btn.add-to-cart-btn "Add to cart"',
             execution_id="exec_0",
+            fingerprint=printed,  # exec_0 has no stored results here, so no URL
         )
     }
