@@ -7,8 +7,9 @@ and reuses an earlier heal of the same selector before searching again.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Final
+from typing import Any, Final
 
 from playwright.async_api import Page
 
@@ -65,7 +66,14 @@ async def perform(
         if reused is not None:
             _mark_healed(result, selector, reused, None)
             selector = reused
-        result["fingerprint"] = await healing.fingerprint_of(page, selector)
+    # The fingerprint is read while the action starts: one round trip fewer per
+    # step. It reads the page as it is when the request lands, before any
+    # navigation the action causes completes; a destroyed page just yields None.
+    printing = (
+        asyncio.ensure_future(healing.fingerprint_of(page, selector))
+        if healable and selector is not None
+        else None
+    )
     try:
         result["expected"], result["actual"] = await execute_step(
             page, action, selector, value, ctx
@@ -84,12 +92,22 @@ async def perform(
         result["heal_candidates"] = [dataclasses.asdict(c) for c in found.candidates]
         if spec.healing != "auto" or not found.auto_ok:
             raise
+    finally:
+        if printing is not None:
+            result["fingerprint"] = await _settled(printing)
     best = found.candidates[0]
     result["expected"], result["actual"] = await execute_step(
         page, action, best.selector, value, ctx
     )
     _mark_healed(result, selector, best.selector, best.score)
     return best.selector
+
+
+async def _settled(task: asyncio.Future[dict[str, Any] | None]) -> dict[str, Any] | None:
+    try:
+        return await task
+    except Exception:  # the page navigated or closed under it: no fingerprint
+        return None
 
 
 async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunSpec) -> str | None:
