@@ -35,7 +35,10 @@ from __future__ import annotations
 
 from typing import Final
 
-FINGERPRINT_JS: Final = r"""
+from bugbrain.runner.dom_helpers_js import DOM_HELPERS_JS
+
+FINGERPRINT_JS: Final = (
+    r"""
 (first, second) => {
   const KEY = Symbol.for('bugbrain.heal');
   const onElements = Array.isArray(first);
@@ -78,100 +81,9 @@ FINGERPRINT_JS: Final = r"""
     'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'heading', 'cell',
     'columnheader', 'rowheader', 'gridcell', 'row', 'treeitem', 'tooltip']);
 
-  function contentText(root, limit) {
-    const out = [];
-    let size = 0;
-    const walk = (n) => {
-      for (let c = n.firstChild; c && size < limit; c = c.nextSibling) {
-        if (c.nodeType === 3) {
-          out.push(c.data);
-          size += c.data.length;
-        } else if (c.nodeType === 1) {
-          const t = c.tagName.toUpperCase();
-          if (SKIP_TEXT.has(t) || c.hidden || c.getAttribute('aria-hidden') === 'true') continue;
-          if (t === 'IMG') {
-            const a = c.getAttribute('alt') || '';
-            out.push(' ' + a + ' ');
-            size += a.length;
-            continue;
-          }
-          const label = c.getAttribute('aria-label');
-          const block = BLOCK.has(t);
-          if (block) out.push(' ');
-          if (label) {
-            out.push(' ' + label + ' ');
-            size += label.length;
-          } else {
-            walk(c);
-          }
-          if (block) out.push(' ');
-        }
-      }
-    };
-    walk(root);
-    return norm(out.join(''));
-  }
-
-  function labelledBy(el) {
-    const ids = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
-    if (!ids.length) return '';
-    const root = el.getRootNode();
-    return norm(ids.map((id) => {
-      const ref = root.getElementById ? root.getElementById(id) : document.getElementById(id);
-      return ref ? contentText(ref, 300) : '';
-    }).join(' '));
-  }
-
-  function implicitRole(el) {
-    const t = el.tagName.toUpperCase();
-    switch (t) {
-      case 'A': case 'AREA': return el.hasAttribute('href') ? 'link' : '';
-      case 'BUTTON': case 'SUMMARY': return 'button';
-      case 'INPUT': {
-        const ty = (el.getAttribute('type') || 'text').toLowerCase();
-        if (['button', 'submit', 'reset', 'image', 'file'].includes(ty)) return 'button';
-        if (ty === 'checkbox') return 'checkbox';
-        if (ty === 'radio') return 'radio';
-        if (ty === 'range') return 'slider';
-        if (ty === 'number') return 'spinbutton';
-        if (ty === 'hidden') return '';
-        if (ty === 'search') return el.hasAttribute('list') ? 'combobox' : 'searchbox';
-        return el.hasAttribute('list') ? 'combobox' : 'textbox';
-      }
-      case 'SELECT': return (el.multiple || el.size > 1) ? 'listbox' : 'combobox';
-      case 'TEXTAREA': return 'textbox';
-      case 'H1': case 'H2': case 'H3': case 'H4': case 'H5': case 'H6': return 'heading';
-      case 'IMG': return el.getAttribute('alt') === '' ? '' : 'img';
-      case 'TABLE': return 'table';
-      case 'TR': return 'row';
-      case 'TD': return 'cell';
-      case 'TH': return 'columnheader';
-      case 'LI': return 'listitem';
-      case 'UL': case 'OL': return 'list';
-      case 'DIALOG': return 'dialog';
-      case 'NAV': return 'navigation';
-      case 'FORM': return 'form';
-      case 'SECTION':
-        return (el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby'))
-          ? 'region' : '';
-      case 'ARTICLE': return 'article';
-      case 'FIELDSET': case 'DETAILS': return 'group';
-      case 'OPTION': return 'option';
-      case 'MAIN': return 'main';
-      case 'ASIDE': return 'complementary';
-      case 'PROGRESS': return 'progressbar';
-      default:
-        if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
-        return '';
-    }
-  }
-
-  function roleOf(el) {
-    const r = (el.getAttribute('role') || '').trim().split(/\s+/)[0].toLowerCase();
-    if (r === 'none' || r === 'presentation' || r === 'generic') return '';
-    return r || implicitRole(el);
-  }
-
+"""
+    + DOM_HELPERS_JS
+    + r"""
   // el.labels scans the whole document for label[for] on every call: index them once.
   let labelIndex = null;
   function labelsOf(el) {
@@ -574,3 +486,4 @@ FINGERPRINT_JS: Final = r"""
   return JSON.stringify({ recs, truncated });
 }
 """
+)
