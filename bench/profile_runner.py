@@ -8,6 +8,7 @@ For the 20 tests of bench/shop_plan.py, interleaved round after round:
              no server: API, queue, worker and database are left out
   child-nt   the same with ``trace_mode: "off"`` (the plan default records a
              Playwright trace of every test, kept on failure)
+  child-nh   the child with ``healing: "off"`` (no element fingerprint per step)
   script     the Playwright script with a timer around each step
 
 Each is cut into phases (process start to browser launched, tests, teardown),
@@ -205,7 +206,12 @@ def main() -> int:
         script = env.tmp / "timed_script.py"
         script.write_text(shop_plan.async_script(shop_plan.TESTS, timed=True))
         specs = {}
-        for key, extra in (("child", {}), ("child-nt", {"trace_mode": "off"})):
+        child_variants: tuple[tuple[str, dict[str, Any]], ...] = (
+            ("child", {}),
+            ("child-nt", {"trace_mode": "off"}),
+            ("child-nh", {"healing": "off"}),
+        )
+        for key, extra in child_variants:
             artifacts = env.tmp / f"artifacts-{key}"
             artifacts.mkdir()
             specs[key] = env.tmp / f"spec-{key}.json"
@@ -217,6 +223,7 @@ def main() -> int:
             "api": lambda: run_api(env, project_id, plan_id),
             "child": lambda: run_child(specs["child"], src),
             "child-nt": lambda: run_child(specs["child-nt"], src),
+            "child-nh": lambda: run_child(specs["child-nh"], src),
             "script": lambda: run_script(script, base),
         }
         results: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -251,7 +258,8 @@ def main() -> int:
     )
 
     per_action: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for key in ("child", "child-nt", "script"):
+    children = ("child", "child-nt", "child-nh")
+    for key in (*children, "script"):
         for r in results[key]:
             for action, seconds in r["steps"]:
                 per_action[action][key].append(seconds * 1000)
@@ -261,11 +269,11 @@ def main() -> int:
         n = len(by_key["script"]) // max(1, len(results["script"]))
         rows.append(
             [action, str(n)]
-            + [f"{meds.get(k, float('nan')):.0f}" for k in ("child", "child-nt", "script")]
+            + [f"{meds.get(k, float('nan')):.0f}" for k in (*children, "script")]
             + [f"{(meds['child'] - meds['script']) * n:.0f}"]
         )
     print("\nPer step (median ms); extra ms = (child - script) x steps of that action:")
-    print(common.table(["action", "steps", "child", "child-nt", "script", "extra ms"], rows))
+    print(common.table(["action", "steps", *children, "script", "extra ms"], rows))
     return 0
 
 

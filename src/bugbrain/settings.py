@@ -37,6 +37,10 @@ class Settings:
     poll_seconds: float = 0.5
     default_timeout_seconds: int = 300
     max_timeout_seconds: int = 21600
+    # A passing step's element fingerprint (for healing) is read again once the
+    # stored one is older than this; 0 reads it on every run. Reading it costs
+    # about as much as the step's own action.
+    fingerprint_refresh_seconds: int = 86400
     log_level: str = "info"
 
     @property
@@ -92,6 +96,7 @@ _TYPES: dict[str, Any] = {
     "poll_seconds": float,
     "default_timeout_seconds": int,
     "max_timeout_seconds": int,
+    "fingerprint_refresh_seconds": int,
     "log_level": str,
 }
 
@@ -119,6 +124,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("port must be between 1 and 65535")
     if settings.lease_seconds < 5:
         raise ConfigError("lease_seconds must be at least 5")
+    if settings.fingerprint_refresh_seconds < 0:
+        raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

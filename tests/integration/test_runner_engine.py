@@ -322,6 +322,22 @@ def test_passing_flow(base_url: str, tmp_path: Path) -> None:
     assert "Welcome" in last["actual"]
 
 
+def test_fingerprints_are_read_unless_fresh(base_url: str, tmp_path: Path) -> None:
+    """A passing element step records its element for healing, except when the
+    server says the stored fingerprint is recent; healing off records none."""
+    steps = _steps(NAV, ("fill", "#email", "a@b.c"), ("click", "#terms", None))
+    steps[1]["fingerprint"] = {"tag": "input", "id": "email"}
+    steps[1]["fingerprint_fresh"] = True
+    result = _results(_run(_spec(tmp_path, [("t", steps)], base_url=base_url)))["t"]
+    assert result["status"] == "passed"
+    nav, fill, click = result["steps"]
+    assert "fingerprint" not in nav
+    assert "fingerprint" not in fill
+    assert click["fingerprint"]["id"] == "terms"
+    off = _results(_run(_spec(tmp_path, [("t", steps)], base_url=base_url, healing="off")))["t"]
+    assert [s.get("fingerprint") for s in off["steps"]] == [None, None, None]
+
+
 @pytest.mark.parametrize("test_id", sorted(EXPECTED_FAILURES))
 def test_failure_reporting(catalogue: tuple[list[dict[str, Any]], Path], test_id: str) -> None:
     events, _ = catalogue

@@ -135,6 +135,7 @@ def test_environment_overrides() -> None:
             "BUGBRAIN_HEARTBEAT_SECONDS": "1.5",
             "BUGBRAIN_LEASE_SECONDS": "45",
             "BUGBRAIN_MAX_TIMEOUT_SECONDS": "600",
+            "BUGBRAIN_FINGERPRINT_REFRESH_SECONDS": "0",
             "BUGBRAIN_LOG_LEVEL": "debug",
         }
     )
@@ -150,6 +151,7 @@ def test_environment_overrides() -> None:
     assert settings.heartbeat_seconds == 1.5
     assert settings.lease_seconds == 45
     assert settings.max_timeout_seconds == 600
+    assert settings.fingerprint_refresh_seconds == 0
     assert settings.log_level == "debug"
 
 
@@ -217,6 +219,7 @@ def test_bad_environment_value_is_reported_even_with_an_override() -> None:
         ({"BUGBRAIN_PORT": "0"}, "port"),
         ({"BUGBRAIN_PORT": "65536"}, "port"),
         ({"BUGBRAIN_LEASE_SECONDS": "4"}, "lease_seconds"),
+        ({"BUGBRAIN_FINGERPRINT_REFRESH_SECONDS": "-1"}, "fingerprint_refresh_seconds"),
     ],
 )
 def test_out_of_range_values(environ: dict[str, str], message: str) -> None:

@@ -61,6 +61,7 @@ async def perform(
     mode. Returns the selector finally acted on."""
     action, selector, value = planned.action, planned.selector, planned.value
     healable = spec.healing != "off" and selector is not None and action in HEALABLE_ACTIONS
+    reused = None
     if healable and selector is not None:
         reused = await _remembered_heal(page, step, selector, spec)
         if reused is not None:
@@ -69,9 +70,11 @@ async def perform(
     # The fingerprint is read while the action starts: one round trip fewer per
     # step. It reads the page as it is when the request lands, before any
     # navigation the action causes completes; a destroyed page just yields None.
+    # A recent one is not read again (it costs about as much as the action),
+    # unless a remembered heal means the element is another one now.
     printing = (
         asyncio.ensure_future(healing.fingerprint_of(page, selector))
-        if healable and selector is not None
+        if healable and selector is not None and (reused is not None or not step.fingerprint_fresh)
         else None
     )
     try:

@@ -28,6 +28,15 @@ _POLL_INTERVAL_S = 0.1
 # (expected, actual) reported in the step result; (None, None) for non-assertions.
 Outcome = tuple[str | None, str | None]
 _NO_OUTCOME: Outcome = (None, None)
+# Errors of a first read that polling cannot cure.
+_FINAL_READ_ERRORS = frozenset(
+    {
+        errors.INVALID_STEP,
+        errors.AMBIGUOUS_SELECTOR,
+        errors.ELEMENT_NOT_FOUND,
+        errors.ELEMENT_NOT_INTERACTABLE,  # e.g. the value of something not a field
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -127,17 +136,31 @@ async def _element_action(
         raise await errors.translate(exc, locator, selector, action, value) from None
 
 
-async def _attached(locator: Locator, selector: str, timeout_ms: int) -> None:
-    """Wait for exactly one element; element_not_found / ambiguous_selector otherwise."""
+async def _first_read(
+    locator: Locator,
+    selector: str,
+    action: str,
+    read: Callable[[int], Awaitable[str]],
+    timeout_ms: int,
+) -> str | None:
+    """Read from exactly one element, waiting for it to be attached.
+
+    One driver round trip when the element is there: the read itself waits and
+    is strict. Raises element_not_found / ambiguous_selector / invalid_step;
+    None after a passing error (e.g. a navigation destroyed the context): poll.
+    """
     try:
-        await locator.wait_for(state="attached", timeout=timeout_ms)
+        return await read(timeout_ms)
     except PlaywrightTimeoutError:
         count = await errors.safe_count(locator)
         if count is not None and count > 1:
             raise errors.ambiguous(selector, count) from None
         raise errors.not_found(selector) from None
     except PlaywrightError as exc:
-        raise await errors.translate(exc, locator, selector, "assert_text") from None
+        failure = await errors.translate(exc, locator, selector, action)
+        if failure.error_type in _FINAL_READ_ERRORS:
+            raise failure from None
+        return None
 
 
 async def _wait(page: Page, selector: str | None, value: str | None, ctx: StepContext) -> None:
@@ -170,20 +193,25 @@ async def _assert_text(
 ) -> Outcome:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.element_timeout_ms / 1000
-    if selector:
-        locator = page.locator(selector)
-        await _attached(locator, selector, ctx.element_timeout_ms)
-        where = f"in {selector}"
-    else:
-        locator = page.locator("body")
-        where = "on page"
+    locator = page.locator(selector or "body")
+    where = f"in {selector}" if selector else "on page"
 
-    async def check() -> tuple[bool, str]:
-        text = await locator.inner_text(timeout=min(1000, _remaining_ms(deadline)))
-        return _text_matches(expected, text), text
+    def read(timeout_ms: int) -> Awaitable[str]:
+        return locator.inner_text(timeout=timeout_ms)
 
-    ok, actual = await _poll(check, _remaining_ms(deadline))
-    shown = truncate(normalize_ws(actual))
+    first = await _first_read(
+        locator, selector or "body", "assert_text", read, _remaining_ms(deadline)
+    )
+    text = first or ""
+    ok = first is not None and _text_matches(expected, first)
+    if not ok:  # not yet: poll like expect() until the deadline
+
+        async def check() -> tuple[bool, str]:
+            text = await read(min(1000, _remaining_ms(deadline)))
+            return _text_matches(expected, text), text
+
+        ok, text = await _poll(check, _remaining_ms(deadline))
+    shown = truncate(normalize_ws(text))
     if not ok:
         raise StepFailure(
             errors.ASSERTION_FAILED,
@@ -330,26 +358,29 @@ async def _assert_value(page: Page, selector: str, expected: str, ctx: StepConte
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ctx.element_timeout_ms / 1000
     locator = page.locator(selector)
-    await _attached(locator, selector, ctx.element_timeout_ms)
     want = expected.strip()
-    try:
-        await locator.input_value(timeout=min(1000, _remaining_ms(deadline)))
-    except PlaywrightError as exc:
-        raise await errors.translate(exc, locator, selector, "assert_value") from None
 
-    async def check() -> tuple[bool, str]:
-        value = await locator.input_value(timeout=min(1000, _remaining_ms(deadline)))
-        return value.strip() == want, value
+    def read(timeout_ms: int) -> Awaitable[str]:
+        return locator.input_value(timeout=timeout_ms)
 
-    ok, actual = await _poll(check, _remaining_ms(deadline))
+    first = await _first_read(locator, selector, "assert_value", read, _remaining_ms(deadline))
+    value = first or ""
+    ok = first is not None and first.strip() == want
+    if not ok:
+
+        async def check() -> tuple[bool, str]:
+            value = await read(min(1000, _remaining_ms(deadline)))
+            return value.strip() == want, value
+
+        ok, value = await _poll(check, _remaining_ms(deadline))
     if not ok:
         raise StepFailure(
             errors.ASSERTION_FAILED,
-            f"Expected value '{want}' in {selector} but was '{truncate(actual)}'",
+            f"Expected value '{want}' in {selector} but was '{truncate(value)}'",
             expected=want,
-            actual=truncate(actual),
+            actual=truncate(value),
         )
-    return want, actual
+    return want, value
 
 
 async def _assert_count(page: Page, selector: str, value: str, ctx: StepContext) -> Outcome:

@@ -28,6 +28,8 @@ class StepSpec:
     cached_selector: str | None = None
     # The element this step touched in its last passing run (healing compares to it).
     fingerprint: Mapping[str, Any] | None = None
+    # That fingerprint is recent: do not read the element's again this run.
+    fingerprint_fresh: bool = False
     # A selector an earlier run healed this step's selector to; reused before searching.
     remembered_heal: str | None = None
 
@@ -188,6 +190,7 @@ def _parse_step(raw: Any, where: str) -> StepSpec:
         description=_opt_str(raw, "description", f"{where}."),
         cached_selector=_opt_str(raw, "cached_selector", f"{where}."),
         fingerprint=raw.get("fingerprint") if isinstance(raw.get("fingerprint"), Mapping) else None,
+        fingerprint_fresh=raw.get("fingerprint_fresh") is True,
         remembered_heal=_opt_str(raw, "remembered_heal", f"{where}."),
     )
 

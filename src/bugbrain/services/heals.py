@@ -3,6 +3,7 @@ a missing element was replaced by another, for review and acceptance."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,9 +19,20 @@ from bugbrain.services.locator_cache import step_key
 APPLIED, ACCEPTED = "applied", "accepted"
 
 
-def attach_history(conn: Connection, spec: dict[str, Any]) -> dict[str, Any]:
+def attach_history(
+    conn: Connection,
+    spec: dict[str, Any],
+    *,
+    refresh_seconds: int,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """A copy of ``spec`` whose steps carry their last fingerprint and any heal
-    to reuse (the latest applied heal of the same original selector)."""
+    to reuse (the latest applied heal of the same original selector).
+
+    A fingerprint recorded less than ``refresh_seconds`` ago is marked
+    ``fingerprint_fresh``: the runner does not read it again this run.
+    """
+    fresh_since = (now or utcnow()) - timedelta(seconds=refresh_seconds)
     case_ids = {test["test_id"] for test in spec["tests"]}
     prints = {
         (r["test_case_id"], r["step_id"]): r
@@ -44,6 +56,8 @@ def attach_history(conn: Connection, spec: dict[str, Any]) -> dict[str, Any]:
             printed = prints.get((test["test_id"], step["step_id"]))
             if printed is not None and printed["step_key"] == step_key(step):
                 extra["fingerprint"] = printed["fingerprint"]
+                if refresh_seconds > 0 and printed["updated_at"] > fresh_since:
+                    extra["fingerprint_fresh"] = True
             heal = remembered.get((test["test_id"], step["step_id"], step.get("selector") or ""))
             if heal is not None:
                 extra["remembered_heal"] = heal

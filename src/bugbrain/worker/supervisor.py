@@ -69,7 +69,9 @@ class Supervisor:
     def _write_spec(self, directory: Path) -> Path:
         with read_tx(self.engine) as conn:
             spec = locator_cache.attach_cached_selectors(conn, self.claim.spec)
-            spec = heals.attach_history(conn, spec)
+            spec = heals.attach_history(
+                conn, spec, refresh_seconds=self.settings.fingerprint_refresh_seconds
+            )
         spec.update(
             execution_id=self.claim.execution_id,
             chromium_path=self.settings.chromium_path or None,
