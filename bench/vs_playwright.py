@@ -11,6 +11,9 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
   a0  bugbrain with screenshots disabled and ``trace_mode: "off"`` (informational;
       only where the API has ``trace_mode``, whose default records a Playwright
       trace of every test and keeps it on failure)
+  a1  bugbrain as a, on test cases that never ran before (informational): each
+      round seeds new ones, so every element step reads its fingerprint for
+      self-healing, which later runs skip while the stored one is recent
 
 Every variant launches the same Chromium with the same arguments, viewport and
 timeouts, and starts a process of its own (bugbrain's worker spawns its runner
@@ -163,6 +166,9 @@ def main() -> int:
     parser.add_argument(
         "--no-trace-off", action="store_true", help="skip the trace_mode off variant"
     )
+    parser.add_argument(
+        "--no-first-run", action="store_true", help="skip the never-ran-before variant"
+    )
     parser.add_argument("--keep", type=Path, help="also copy the generated baselines here")
     args = parser.parse_args()
 
@@ -219,6 +225,15 @@ def main() -> int:
                 "bugbrain (screenshots disabled, trace off)",
                 lambda: run_bugbrain(env.api, server_pid, project_id, plan_nt),
             )
+        if not args.no_first_run:
+
+            def first_run() -> Run:
+                fresh_project, fresh_plan = common.seed_plan(
+                    env.api, base, shop_plan.TESTS, screenshot_mode="disabled", parallelism=1
+                )
+                return run_bugbrain(env.api, server_pid, fresh_project, fresh_plan)
+
+            variants["a1"] = ("bugbrain (screenshots disabled, first run)", first_run)
         runs: dict[str, list[Run]] = {key: [] for key in variants}
         for round_no in range(-args.warmup, args.rounds):
             label = "warm-up" if round_no < 0 else f"round {round_no + 1}/{args.rounds}"
@@ -279,6 +294,8 @@ def main() -> int:
         ratios += [ratio_row("a+", "b", None), ratio_row("a+", "a", None)]
     if "a0" in med:
         ratios += [ratio_row("a0", "b", None), ratio_row("a0", "c", None)]
+    if "a1" in med:
+        ratios += [ratio_row("a1", "b", None), ratio_row("a1", "c", None)]
     ratio_headers = ["ratio", "of medians", "median of per-round", "target", ""]
     print()
     print(common.table(headers, rows))
