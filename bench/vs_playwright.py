@@ -16,8 +16,11 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
       self-healing, which later runs skip while the stored one is recent
 
 Every variant launches the same Chromium with the same arguments, viewport and
-timeouts, and starts a process of its own (bugbrain's worker spawns its runner
-child), so start-up counts for all. Wall times are medians over the rounds; the
+timeouts, and starts a process of its own, so start-up counts for all, with one
+difference that is the product's: the server keeps a warm runner per worker
+(started, Chromium launched, after the previous execution), so bugbrain's
+start-up happens before the API call. ``BUGBRAIN_WARM_RUNNERS=0`` in the
+environment measures it with runners started cold. Wall times are medians over the rounds; the
 ratios compare medians of the same run. Every run must pass all 20 tests.
 
     .venv/bin/python bench/vs_playwright.py [--rounds 5] [--warmup 1] [--no-every-step]

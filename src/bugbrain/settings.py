@@ -41,6 +41,8 @@ class Settings:
     # stored one is older than this; 0 reads it on every run. Reading it costs
     # about as much as the step's own action.
     fingerprint_refresh_seconds: int = 86400
+    # Each worker keeps a runner started (Chromium launched) before it is needed.
+    warm_runners: bool = True
     log_level: str = "info"
 
     @property
@@ -97,6 +99,7 @@ _TYPES: dict[str, Any] = {
     "default_timeout_seconds": int,
     "max_timeout_seconds": int,
     "fingerprint_refresh_seconds": int,
+    "warm_runners": bool,
     "log_level": str,
 }
 

@@ -19,15 +19,47 @@ from tests.support.servers import Api, BugbrainServer, ShopServer
 pytestmark = pytest.mark.browser
 
 
-def chromium_under(server: BugbrainServer) -> list[psutil.Process]:
-    found = []
-    for proc in server.descendants():
-        try:
-            if "chrom" in proc.name().lower():
-                found.append(proc)
-        except psutil.NoSuchProcess:
-            continue
+def _cmdline(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def runners_under(server: BugbrainServer) -> list[psutil.Process]:
+    """Runner children: the one running an execution, and each worker's warm one."""
+    return [p for p in server.descendants() if "bugbrain.runner.child" in _cmdline(p)]
+
+
+def pages_under(server: BugbrainServer) -> list[psutil.Process]:
+    """Chromium renderers: only a runner that runs a test has a page open (a warm
+    runner's browser has none)."""
+    return [p for p in server.descendants() if "--type=renderer" in _cmdline(p)]
+
+
+def busy_runner(server: BugbrainServer) -> psutil.Process:
+    """The runner whose browser has a page open, once there is one."""
+
+    def find() -> psutil.Process | None:
+        pages = {p.pid for p in pages_under(server)}
+        for runner in runners_under(server):
+            with_children = runner.children(recursive=True)
+            if any(child.pid in pages for child in with_children):
+                return runner
+        return None
+
+    found: psutil.Process = wait_for(find, 30, "a runner with a page open")
     return found
+
+
+def gone(processes: list[psutil.Process]) -> bool:
+    def dead(p: psutil.Process) -> bool:
+        try:
+            return not p.is_running() or p.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    return all(dead(p) for p in processes)
 
 
 def wait_for(predicate: Any, seconds: float, what: str) -> Any:
@@ -146,13 +178,14 @@ def test_cancel_running_execution_stops_browser(
         60,
         "the execution to run",
     )
-    wait_for(lambda: chromium_under(bugbrain), 30, "a Chromium process")
+    runner = busy_runner(bugbrain)
+    browser = [runner, *runner.children(recursive=True)]
     response = api.delete(f"/api/v1/executions/{execution_id}")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "cancelled"
     assert body["cancellation_reason"] == "requested"
-    wait_for(lambda: not chromium_under(bugbrain), 5, "every Chromium process to exit")
+    wait_for(lambda: gone(browser), 5, "the runner and its Chromium to exit")
 
     status = api.ok("GET", f"/api/v1/executions/{execution_id}/status")
     assert status["status"] == "cancelled"
@@ -192,7 +225,9 @@ def test_timeout_fails_execution_and_kills_browser(
     assert "6 s" in result["failure_message"]
     statuses = [t["status"] for t in result["results"]["test_results"]]
     assert statuses == ["passed", "skipped", "skipped"]
-    wait_for(lambda: not chromium_under(bugbrain), 5, "every Chromium process to exit")
+    # No page left open anywhere, and no runner beyond each worker's warm one.
+    wait_for(lambda: not pages_under(bugbrain), 5, "the timed-out test's page to close")
+    assert len(runners_under(bugbrain)) <= bugbrain.workers
     status = api.ok("GET", f"/api/v1/executions/{result['id']}/status")
     assert status["status"] == "failed"
     assert status["failure_reason"] == "timeout"
@@ -294,10 +329,8 @@ def test_runner_crash_fails_execution_and_leaves_no_browser(
         60,
         "the execution to run",
     )
-    browsers = wait_for(lambda: chromium_under(bugbrain), 30, "a Chromium process")
-    (runner,) = [
-        p for p in bugbrain.descendants() if "bugbrain.runner.child" in " ".join(p.cmdline())
-    ]
+    runner = busy_runner(bugbrain)
+    browsers = runner.children(recursive=True)
     runner.kill()  # SIGKILL: its own clean-up cannot run
     final = api.wait_terminal(execution_id, 30)
     assert final["status"] == "failed"
@@ -305,4 +338,52 @@ def test_runner_crash_fails_execution_and_leaves_no_browser(
     assert "exited with code -9" in final["failure_message"]
     # The browsers were reparented away from the server when their runner died:
     # follow the very processes seen before the crash.
-    wait_for(lambda: not any(p.is_running() for p in browsers), 5, "the orphaned Chromium to exit")
+    wait_for(lambda: gone(browsers), 5, "the orphaned Chromium to exit")
+
+
+def _warm_ready(server: BugbrainServer) -> bool:
+    """Each worker holds one idle runner whose Chromium is up (and no page open)."""
+    runners = runners_under(server)
+    return (
+        len(runners) == server.workers
+        and all("--warm" in _cmdline(r) for r in runners)
+        and all(any("chrom" in c.name() for c in r.children(recursive=True)) for r in runners)
+        and not pages_under(server)
+    )
+
+
+def test_executions_start_on_warm_runners(
+    api: Api, bugbrain: BugbrainServer, shop: ShopServer
+) -> None:
+    wait_for(lambda: _warm_ready(bugbrain), 30, "each worker's warm runner")
+    project_id, plan_id = seed.simple_plan(api, shop.url, {"Dwell": seed.wait_steps(1500)})
+    execution_id = start(api, project_id, plan_id)
+    assert "--warm" in _cmdline(busy_runner(bugbrain))
+    assert api.wait_terminal(execution_id, 60)["status"] == "completed"
+    # Its log moved into the execution's directory with it.
+    assert (bugbrain.data_dir / "artifacts" / execution_id / "runner.log").is_file()
+    wait_for(lambda: _warm_ready(bugbrain), 30, "a new warm runner for the next execution")
+
+    # A warm runner that died while idle is replaced by a runner started cold.
+    for runner in runners_under(bugbrain):
+        runner.kill()
+    project_id, plan_id = seed.simple_plan(api, shop.url, {"Quick": seed.PASSING})
+    body = {"project_id": project_id, "test_plan_id": plan_id}
+    done = api.ok("POST", "/api/v1/executions", json=body)
+    assert (done["status"], done["passed_tests"]) == ("completed", 1)
+    wait_for(lambda: _warm_ready(bugbrain), 30, "warm runners again")
+
+
+def test_warm_runners_can_be_turned_off(tmp_path: Path, shop: ShopServer) -> None:
+    server = BugbrainServer(tmp_path / "data", workers=1, extra_env={"BUGBRAIN_WARM_RUNNERS": "0"})
+    server.start()
+    try:
+        api = server.client("cold")
+        project_id, plan_id = seed.simple_plan(api, shop.url, {"Dwell": seed.wait_steps(1500)})
+        assert runners_under(server) == []
+        execution_id = start(api, project_id, plan_id)
+        assert "--warm" not in _cmdline(busy_runner(server))
+        assert api.wait_terminal(execution_id, 60)["status"] == "completed"
+        assert runners_under(server) == []
+    finally:
+        server.stop()

@@ -535,6 +535,80 @@ def test_child_end_to_end(base_url: str, tmp_path: Path) -> None:
     assert (tmp_path / "artifacts" / "bad" / "s2.png").is_file()
 
 
+def _warm_cmd(tmp_path: Path, chromium: str = CHROMIUM) -> list[str]:
+    return [sys.executable, "-m", "bugbrain.runner.child", "--warm", str(tmp_path), chromium, "1"]
+
+
+def _browser_children(pid: int, timeout: float = 30) -> list[psutil.Process]:
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        found = psutil.Process(pid).children(recursive=True)
+        if any("chrom" in p.name().lower() for p in found):
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the warm runner never launched Chromium")
+
+
+def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
+    base_url: str, tmp_path: Path
+) -> None:
+    data = _spec(tmp_path / "artifacts", [("good", _steps(NAV))], base_url=base_url)
+    spec_path = _write_spec(tmp_path, data)
+    proc = subprocess.Popen(
+        _warm_cmd(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _browser_children(proc.pid)  # Chromium is up before there is anything to run
+        out, err = proc.communicate(f"{spec_path}\n", timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0]["event"] == "browser_started"
+    assert events[-1] == {"event": "done"}
+    assert _results(events)["good"]["status"] == "passed"
+
+
+def test_warm_child_given_nothing_exits_quietly(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        _warm_cmd(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        browser = _browser_children(proc.pid)
+        out, _err = proc.communicate(b"", timeout=60)  # end of input: not needed after all
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert out == b""
+    assert _all_gone(browser, 10)
+
+
+@pytest.mark.parametrize("launched_with", [CHROMIUM, "/nonexistent/warm-chromium"])
+def test_warm_child_launch_failure_fails_the_spec(tmp_path: Path, launched_with: str) -> None:
+    """A warm launch that failed, or a spec that wants another browser than the one
+    launched, ends as the spec's browser_launch_failed, like a cold runner."""
+    data = _spec(tmp_path, [("t", _steps(("wait", None, "1")))], chromium_path="/nonexistent/c")
+    if launched_with != CHROMIUM:
+        data["chromium_path"] = launched_with
+    spec_path = _write_spec(tmp_path, data)
+    proc = subprocess.run(
+        _warm_cmd(tmp_path, launched_with),
+        input=f"{spec_path}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 3, proc.stderr
+    (event,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert event["event"] == "fatal"
+    assert event["reason"] == "browser_launch_failed"
+    assert "/nonexistent/" in event["message"]
+
+
 def test_child_fatal_when_browser_missing(tmp_path: Path) -> None:
     data = _spec(
         tmp_path, [("t", _steps(("wait", None, "1")))], chromium_path="/nonexistent/chromium"

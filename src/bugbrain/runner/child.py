@@ -1,5 +1,10 @@
 """Child-process entry point: ``python -m bugbrain.runner.child SPEC_PATH``.
 
+Or, warm: ``python -m bugbrain.runner.child --warm OWNER CHROMIUM_PATH|- HEADLESS(1|0)``
+starts Playwright and launches Chromium first, then reads the spec's path as one
+line from stdin (end of input: exit 0 without running anything). OWNER, the
+directory of the server's runners, only tells ``ps`` whose runner this is.
+
 stdout carries only JSON-line events (see engine.run_spec); everything else goes
 to stderr.  Exit codes: 0 done, 1 internal error / killed, 2 invalid spec,
 3 browser launch failed.
@@ -21,9 +26,9 @@ from typing import Any, TextIO
 
 import psutil
 
-from bugbrain.runner.engine import BrowserLaunchError, run_spec
+from bugbrain.runner.engine import BrowserLaunchError, Launched
 from bugbrain.runner.errors import first_line
-from bugbrain.runner.spec import parse_spec
+from bugbrain.runner.spec import RunSpec, parse_spec
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -102,8 +107,36 @@ def install_guards() -> None:
     signal.signal(signal.SIGINT, _on_signal)
 
 
+class _InvalidSpec(Exception):
+    pass
+
+
+def _read_spec(path: str) -> RunSpec:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return parse_spec(json.load(fh))
+    except (OSError, ValueError) as exc:
+        raise _InvalidSpec(first_line(exc)) from None
+
+
+async def _run_cold(path: str, emit: JsonLineEmitter) -> None:
+    spec = _read_spec(path)
+    async with Launched(spec.chromium_path, spec.headless) as launched:
+        await launched.run(spec, emit)
+
+
+async def _run_warm(chromium: str, headless: str, emit: JsonLineEmitter) -> bool:
+    """Launch first, then wait for the spec's path; False when none came."""
+    async with Launched(None if chromium == "-" else chromium, headless == "1") as launched:
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        if not line.strip():
+            return False  # the server let this runner go unused
+        await launched.run(_read_spec(line.strip()), emit)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the spec at argv[0]. Meant to be the whole process (it takes over fd 1)."""
+    """Run a spec (see the module docstring). Meant to be the whole process (it takes over fd 1)."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -112,17 +145,19 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     emit = JsonLineEmitter(_claim_stdout())
     install_guards()
-    if len(args) != 1:
-        emit({"event": "fatal", "reason": "invalid_spec", "message": "usage: child SPEC_PATH"})
+    warm = len(args) == 4 and args[0] == "--warm"
+    if not warm and (len(args) != 1 or args[0].startswith("--")):
+        usage = "usage: child SPEC_PATH | child --warm OWNER CHROMIUM_PATH|- 1|0"
+        emit({"event": "fatal", "reason": "invalid_spec", "message": usage})
         return EXIT_INVALID_SPEC
     try:
-        with open(args[0], encoding="utf-8") as fh:
-            spec = parse_spec(json.load(fh))
-    except (OSError, ValueError) as exc:
-        emit({"event": "fatal", "reason": "invalid_spec", "message": first_line(exc)})
+        if warm:
+            asyncio.run(_run_warm(args[2], args[3], emit))
+        else:
+            asyncio.run(_run_cold(args[0], emit))
+    except _InvalidSpec as exc:
+        emit({"event": "fatal", "reason": "invalid_spec", "message": str(exc)})
         return EXIT_INVALID_SPEC
-    try:
-        asyncio.run(run_spec(spec, emit))
     except BrowserLaunchError as exc:
         emit({"event": "fatal", "reason": "browser_launch_failed", "message": first_line(exc)})
         return EXIT_LAUNCH_FAILED

@@ -66,17 +66,6 @@ def _executable(pw: Playwright, configured: str | None) -> str | None:
     return None if own and os.path.exists(own) else SYSTEM_CHROMIUM
 
 
-async def _launch(pw: Playwright, spec: RunSpec) -> Browser:
-    try:
-        return await pw.chromium.launch(
-            executable_path=_executable(pw, spec.chromium_path),
-            headless=spec.headless,
-            args=BROWSER_ARGS,
-        )
-    except Exception as exc:
-        raise BrowserLaunchError(errors.first_line(exc)) from exc
-
-
 def _dir_names(tests: tuple[TestSpec, ...]) -> dict[int, str]:
     counts = Counter(t.test_id for t in tests)
     return {
@@ -363,22 +352,75 @@ async def run_spec(spec: RunSpec, emit: Emit) -> None:
     ``test_finished`` (skipped tests: only ``step_finished``* and ``test_finished``),
     and finally ``done``.
     """
-    os.makedirs(spec.artifacts_dir, exist_ok=True)
-    try:
-        manager = async_playwright()
-        pw = await manager.start()
-    except Exception as exc:
-        raise BrowserLaunchError(f"Playwright failed to start: {errors.first_line(exc)}") from exc
-    try:
-        browser = await _launch(pw, spec)
+    async with Launched(spec.chromium_path, spec.headless) as launched:
+        await launched.run(spec, emit)
+
+
+class Launched:
+    """Playwright started and Chromium launched, ready for one spec.
+
+    A warm runner enters this before its spec arrives, so that neither start-up
+    is on the execution's critical path. A launch that fails is raised by
+    ``run`` (as BrowserLaunchError), where it fails the execution it was for.
+    """
+
+    def __init__(self, chromium_path: str | None, headless: bool) -> None:
+        self.chromium_path = chromium_path
+        self.headless = headless
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self._error: BrowserLaunchError | None = None
+
+    async def __aenter__(self) -> Launched:
         try:
-            emit({"event": "browser_started", "browser_version": browser.version})
-            await _Runner(spec, browser, emit).run_all()
-        finally:
-            try:
-                await browser.close()
-            except Exception as exc:
-                log.warning("closing browser failed: %s", errors.first_line(exc))
-    finally:
-        await pw.stop()
-    emit({"event": "done"})
+            self._pw = await async_playwright().start()
+        except Exception as exc:
+            self._error = BrowserLaunchError(
+                f"Playwright failed to start: {errors.first_line(exc)}"
+            )
+            return self
+        await self._launch()
+        return self
+
+    async def _launch(self) -> None:
+        assert self._pw is not None
+        try:
+            self._browser = await self._pw.chromium.launch(
+                executable_path=_executable(self._pw, self.chromium_path),
+                headless=self.headless,
+                args=BROWSER_ARGS,
+            )
+            self._error = None
+        except Exception as exc:
+            self._browser = None
+            self._error = BrowserLaunchError(errors.first_line(exc))
+
+    async def run(self, spec: RunSpec, emit: Emit) -> None:
+        """Run ``spec`` with this browser (launched again if the spec wants another)."""
+        os.makedirs(spec.artifacts_dir, exist_ok=True)
+        wanted = (spec.chromium_path, spec.headless)
+        if self._pw is not None and wanted != (self.chromium_path, self.headless):
+            await self._close_browser()
+            self.chromium_path, self.headless = wanted
+            await self._launch()
+        if self._error is not None:
+            raise self._error
+        assert self._browser is not None
+        emit({"event": "browser_started", "browser_version": self._browser.version})
+        await _Runner(spec, self._browser, emit).run_all()
+        await self._close_browser()
+        emit({"event": "done"})
+
+    async def _close_browser(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is None:
+            return
+        try:
+            await browser.close()
+        except Exception as exc:
+            log.warning("closing browser failed: %s", errors.first_line(exc))
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._close_browser()
+        if self._pw is not None:
+            await self._pw.stop()

@@ -3,10 +3,12 @@ database (the durable local queue) and supervise one runner each."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -16,10 +18,14 @@ from bugbrain.artifacts.store import LocalArtifactStore
 from bugbrain.clock import utcnow
 from bugbrain.db.engine import write_tx
 from bugbrain.services import execution_state as state
+from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
 from bugbrain.worker.supervisor import Supervisor
+from bugbrain.worker.warm import WarmRunner
 
 log = logging.getLogger("bugbrain.worker")
+
+WARM_RETRY_SECONDS = 30.0
 
 
 def recover_after_restart(engine: Engine, settings: Settings) -> list[str]:
@@ -52,6 +58,10 @@ class WorkerPool:
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        # Logs of warm runners a killed server left behind (one server per data dir).
+        for stale in (self.settings.data_dir / "runners").glob("warm-*.log"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         for index in range(self.settings.workers):
             thread = threading.Thread(
                 target=self._loop, name=f"bugbrain-worker-{index}", daemon=True
@@ -87,33 +97,62 @@ class WorkerPool:
         for thread in self._threads:
             thread.join(timeout=timeout)
 
+    def _warm_runner(self) -> WarmRunner | None:
+        if not self.settings.warm_runners or self._stopping.is_set():
+            return None
+        return WarmRunner.start(self.settings, self.settings.data_dir / "runners")
+
+    def _replace_dead(
+        self, warm: WarmRunner | None, retry_at: float
+    ) -> tuple[WarmRunner | None, float]:
+        """A warm runner that died while idle (say, Chromium was killed) is replaced,
+        at most once per WARM_RETRY_SECONDS: one that cannot stay up must not
+        turn into a loop of launches. Executions then start their runner cold."""
+        if warm is None or warm.proc.poll() is None or time.monotonic() < retry_at:
+            return warm, retry_at
+        log.warning("warm runner %d exited while idle (%s)", warm.proc.pid, warm.proc.returncode)
+        warm.discard()
+        return self._warm_runner(), time.monotonic() + WARM_RETRY_SECONDS
+
     def _loop(self) -> None:
-        while not self._stopping.is_set():
-            with self._cond:
-                seen = self._generation
-            try:
-                with write_tx(self.engine) as conn:
-                    claim = state.claim_next(conn, self.worker_id)
-            except Exception:
-                log.exception("claiming an execution failed; retrying")
-                claim = None
-            if claim is None:
+        warm = self._warm_runner()
+        retry_at = 0.0
+        try:
+            while not self._stopping.is_set():
+                warm, retry_at = self._replace_dead(warm, retry_at)
                 with self._cond:
-                    if self._generation == seen and not self._stopping.is_set():
-                        self._cond.wait(timeout=self.settings.poll_seconds * 4)
-                continue
-            supervisor = Supervisor(self.engine, self.settings, self.store, claim)
+                    seen = self._generation
+                try:
+                    with write_tx(self.engine) as conn:
+                        claim = state.claim_next(conn, self.worker_id)
+                except Exception:
+                    log.exception("claiming an execution failed; retrying")
+                    claim = None
+                if claim is None:
+                    with self._cond:
+                        if self._generation == seen and not self._stopping.is_set():
+                            self._cond.wait(timeout=self.settings.poll_seconds * 4)
+                    continue
+                self._supervise(claim, warm)
+                # The next execution's runner starts now, while this worker is idle.
+                warm = self._warm_runner()
+        finally:
+            if warm is not None:
+                warm.discard()
+
+    def _supervise(self, claim: Claim, warm: WarmRunner | None) -> None:
+        supervisor = Supervisor(self.engine, self.settings, self.store, claim, warm)
+        with self._lock:
+            self._running[claim.execution_id] = supervisor
+        try:
+            supervisor.run()
+        except Exception:
+            log.exception("supervising %s failed", claim.execution_id)
+            with write_tx(self.engine) as conn:
+                state.fail(conn, claim, state.REASON_RUNNER_CRASHED, "Internal worker error")
+        finally:
             with self._lock:
-                self._running[claim.execution_id] = supervisor
-            try:
-                supervisor.run()
-            except Exception:
-                log.exception("supervising %s failed", claim.execution_id)
-                with write_tx(self.engine) as conn:
-                    state.fail(conn, claim, state.REASON_RUNNER_CRASHED, "Internal worker error")
-            finally:
-                with self._lock:
-                    self._running.pop(claim.execution_id, None)
+                self._running.pop(claim.execution_id, None)
 
     def _reap_loop(self) -> None:
         # Only matters when several hosts share one database; cheap otherwise.

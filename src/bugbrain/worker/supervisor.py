@@ -9,7 +9,6 @@ import logging
 import os
 import selectors
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from bugbrain.services import heals, locator_cache
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
 from bugbrain.worker.processes import ProcessTree
+from bugbrain.worker.warm import WarmRunner, runner_command, runner_env
 
 log = logging.getLogger("bugbrain.worker")
 
@@ -50,9 +50,15 @@ class RunOutcome:
 
 class Supervisor:
     def __init__(
-        self, engine: Engine, settings: Settings, store: LocalArtifactStore, claim: Claim
+        self,
+        engine: Engine,
+        settings: Settings,
+        store: LocalArtifactStore,
+        claim: Claim,
+        warm: WarmRunner | None = None,
     ) -> None:
         self.engine = engine
+        self.warm = warm
         self.settings = settings
         self.store = store
         self.claim = claim
@@ -86,18 +92,21 @@ class Supervisor:
 
     def _spawn(self, directory: Path) -> subprocess.Popen[bytes]:
         spec_path = self._write_spec(directory)
-        stderr = (directory / "runner.log").open("ab")
-        try:
+        log_path = directory / "runner.log"
+        warm, self.warm = self.warm, None
+        if warm is not None:
+            proc = warm.hand(spec_path, log_path)
+            if proc is not None:
+                return proc
+        with log_path.open("ab") as stderr:
             return subprocess.Popen(
-                [sys.executable, "-m", "bugbrain.runner.child", str(spec_path)],
+                runner_command(str(spec_path)),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=runner_env(),
             )
-        finally:
-            stderr.close()
 
     # ---- main loop ----------------------------------------------------------
 
@@ -109,6 +118,10 @@ class Supervisor:
         except OSError as exc:
             self._fail(state.REASON_RUNNER_CRASHED, f"Could not start the runner: {exc}")
             return
+        finally:
+            if self.warm is not None:  # never handed its spec (it could not be written)
+                self.warm.discard()
+                self.warm = None
         self.tree = ProcessTree(proc)
         try:
             ended_by = self._watch(proc, self.tree)
