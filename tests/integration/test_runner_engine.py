@@ -434,7 +434,10 @@ def test_screenshot_modes(
     ok_shot = "ok/s2.png" if mode in ok_shots else None
     assert on_disk == {f"shots/{s}.png" for s in shots} | ok_shots.get(mode, set())
     for png in tmp_path.rglob("*.png"):
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        head = png.read_bytes()[:24]
+        assert head[:8] == b"\x89PNG\r\n\x1a\n"
+        # IHDR: the whole 1280 x 720 viewport
+        assert (int.from_bytes(head[16:20]), int.from_bytes(head[20:24])) == (1280, 720)
     assert result["screenshot"] == (f"shots/{test_shot}.png" if test_shot else None)
     assert results["ok"]["screenshot"] == ok_shot
 

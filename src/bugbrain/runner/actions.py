@@ -47,12 +47,13 @@ class StepContext:
 
 
 async def _poll(
-    check: Callable[[], Awaitable[tuple[bool, str]]], timeout_ms: int
+    check: Callable[[], Awaitable[tuple[bool, str]]], timeout_ms: int, actual: str = ""
 ) -> tuple[bool, str]:
-    """Re-run ``check`` until it passes or ``timeout_ms`` elapses (expect-style)."""
+    """Re-run ``check`` until it passes or ``timeout_ms`` elapses (expect-style).
+
+    The actual value reported is the last one read (``actual`` if none was)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_ms / 1000
-    actual = ""
     while True:
         try:
             ok, actual = await check()
@@ -210,7 +211,7 @@ async def _assert_text(
             text = await read(min(1000, _remaining_ms(deadline)))
             return _text_matches(expected, text), text
 
-        ok, text = await _poll(check, _remaining_ms(deadline))
+        ok, text = await _poll(check, _remaining_ms(deadline), text)
     shown = truncate(normalize_ws(text))
     if not ok:
         raise StepFailure(
@@ -372,7 +373,7 @@ async def _assert_value(page: Page, selector: str, expected: str, ctx: StepConte
             value = await read(min(1000, _remaining_ms(deadline)))
             return value.strip() == want, value
 
-        ok, value = await _poll(check, _remaining_ms(deadline))
+        ok, value = await _poll(check, _remaining_ms(deadline), value)
     if not ok:
         raise StepFailure(
             errors.ASSERTION_FAILED,
