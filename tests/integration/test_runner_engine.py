@@ -576,6 +576,37 @@ def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
     assert _results(events)["good"]["status"] == "passed"
 
 
+def test_warm_child_relaunches_a_browser_that_died_while_waiting(
+    base_url: str, tmp_path: Path
+) -> None:
+    data = _spec(tmp_path / "artifacts", [("good", _steps(NAV))], base_url=base_url)
+    spec_path = _write_spec(tmp_path, data)
+    proc = subprocess.Popen(
+        _warm_cmd(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        browsers = [
+            p
+            for p in _browser_children(proc.pid)
+            if "chrom" in p.name().lower() and "--type=" not in " ".join(p.cmdline())
+        ]
+        assert browsers
+        for browser in browsers:
+            browser.kill()
+        assert _all_gone(browsers, 10)
+        time.sleep(0.5)  # let the driver notice
+        out, err = proc.communicate(f"{spec_path}\n", timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, out + err[-3000:]
+    events = [json.loads(line) for line in out.splitlines()]
+    assert _results(events)["good"]["status"] == "passed"
+
+
 def test_warm_child_given_nothing_exits_quietly(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         _warm_cmd(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -406,6 +406,12 @@ class Launched:
             await self._close_browser()
             self.chromium_path, self.headless = wanted
             await self._launch()
+        elif self._pw is not None and (self._browser is None or not self._browser.is_connected()):
+            # Launched ahead but gone since, or that launch failed: one more try.
+            why = self._error or "it exited"
+            log.warning("the browser launched ahead is not there (%s); launching again", why)
+            self._browser = None
+            await self._launch()
         if self._error is not None:
             raise self._error
         assert self._browser is not None
