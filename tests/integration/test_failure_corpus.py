@@ -35,7 +35,7 @@ MIN_ACCURACY = 0.9
 MIN_SUGGESTED = 0.85
 MIN_PER_CATEGORY = 4
 PLAN_SETTINGS = {
-    "parallelism": 4,
+    "parallelism": 2,  # 3 plans on 2 workers: 4 pages at once on this 2-core machine
     "element_wait_timeout_ms": 2500,
     "screenshot_mode": "on_failure",
     "trace_mode": "off",
