@@ -17,6 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from bugbrain.runner import act, errors, evidence, failure_context, plan_step
 from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.screenshots import Camera
 from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
 from bugbrain.runner.steps import (
     VariableMissingError,
@@ -232,11 +233,12 @@ class _Runner:
             result["error"] = f"Could not open a browser page: {errors.first_line(exc)}"
         try:
             files = _file_names(test.steps)
+            camera = Camera(page) if page is not None else None
             for step, file_name in zip(test.steps, files, strict=True):
-                if page is None or result["status"] == "failed":
+                if page is None or camera is None or result["status"] == "failed":
                     step_result = _step_result(step, *_preview(step, self.variables))
                 else:
-                    step_result = await self._run_step(page, rel_dir, step, file_name)
+                    step_result = await self._run_step(page, camera, rel_dir, step, file_name)
                     if step_result["status"] == "failed":
                         result["status"] = "failed"
                         result["error"] = step_result["error"]
@@ -285,7 +287,7 @@ class _Runner:
         return rel
 
     async def _run_step(
-        self, page: Page, rel_dir: str, step: StepSpec, file_name: str
+        self, page: Page, camera: Camera, rel_dir: str, step: StepSpec, file_name: str
     ) -> StepResult:
         start = time.monotonic()
         selector, value = step.selector, step.value
@@ -318,7 +320,7 @@ class _Runner:
         if failed:
             result["context"] = await failure_context.capture(page)
         if should_screenshot(self.spec.screenshot_mode, action, failed):
-            result["screenshot"] = await self._screenshot(page, rel_dir, file_name)
+            result["screenshot"] = await self._screenshot(page, camera, rel_dir, file_name)
         try:
             result["url"] = page.url
         except Exception:  # pragma: no cover - page.url is a cached property
@@ -326,13 +328,14 @@ class _Runner:
         result["duration_ms"] = _elapsed_ms(start)
         return result
 
-    async def _screenshot(self, page: Page, rel_dir: str, file_name: str) -> str | None:
+    async def _screenshot(
+        self, page: Page, camera: Camera, rel_dir: str, file_name: str
+    ) -> str | None:
         rel = f"{rel_dir}/{file_name}.png"
         path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         for attempt in (1, 2):
             try:
-                await page.screenshot(path=path, timeout=_SCREENSHOT_TIMEOUT_MS)
+                await camera.capture(path, _SCREENSHOT_TIMEOUT_MS / 1000)
                 return rel
             except Exception as exc:
                 # A click that starts a navigation leaves no frame to capture for a
