@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -552,9 +552,11 @@ def _browser_children(pid: int, timeout: float = 30) -> list[psutil.Process]:
     raise AssertionError("the warm runner never launched Chromium")
 
 
-def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
-    base_url: str, tmp_path: Path
-) -> None:
+def _warm_run(
+    base_url: str, tmp_path: Path, while_waiting: Callable[[int], None]
+) -> list[dict[str, Any]]:
+    """Start a warm runner, call ``while_waiting(pid)`` once Chromium is up, then
+    hand it a one-test spec; its events."""
     data = _spec(tmp_path / "artifacts", [("good", _steps(NAV))], base_url=base_url)
     spec_path = _write_spec(tmp_path, data)
     proc = subprocess.Popen(
@@ -565,12 +567,19 @@ def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
         text=True,
     )
     try:
-        _browser_children(proc.pid)  # Chromium is up before there is anything to run
+        while_waiting(proc.pid)
         out, err = proc.communicate(f"{spec_path}\n", timeout=60)
     finally:
         proc.kill()
-    assert proc.returncode == 0, err
-    events = [json.loads(line) for line in out.splitlines()]
+    assert proc.returncode == 0, out + err[-3000:]
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
+    base_url: str, tmp_path: Path
+) -> None:
+    # Chromium is up before there is anything to run.
+    events = _warm_run(base_url, tmp_path, _browser_children)
     assert events[0]["event"] == "browser_started"
     assert events[-1] == {"event": "done"}
     assert _results(events)["good"]["status"] == "passed"
@@ -579,19 +588,10 @@ def test_warm_child_launches_first_then_runs_the_spec_it_is_given(
 def test_warm_child_relaunches_a_browser_that_died_while_waiting(
     base_url: str, tmp_path: Path
 ) -> None:
-    data = _spec(tmp_path / "artifacts", [("good", _steps(NAV))], base_url=base_url)
-    spec_path = _write_spec(tmp_path, data)
-    proc = subprocess.Popen(
-        _warm_cmd(tmp_path),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    def kill_browser(pid: int) -> None:
         browsers = [
             p
-            for p in _browser_children(proc.pid)
+            for p in _browser_children(pid)
             if "chrom" in p.name().lower() and "--type=" not in " ".join(p.cmdline())
         ]
         assert browsers
@@ -599,11 +599,8 @@ def test_warm_child_relaunches_a_browser_that_died_while_waiting(
             browser.kill()
         assert _all_gone(browsers, 10)
         time.sleep(0.5)  # let the driver notice
-        out, err = proc.communicate(f"{spec_path}\n", timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, out + err[-3000:]
-    events = [json.loads(line) for line in out.splitlines()]
+
+    events = _warm_run(base_url, tmp_path, kill_browser)
     assert _results(events)["good"]["status"] == "passed"
 
 
