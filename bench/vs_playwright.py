@@ -7,6 +7,8 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
   b   a plain asyncio Playwright script (one browser, one fresh context per test),
       started as a subprocess
   c   pytest-playwright running one test function per test case, as a subprocess
+  ct  pytest-playwright with ``--tracing retain-on-failure`` (informational): what
+      bugbrain's default ``trace_mode: "on_failure"`` does, so a's like for like
   a+  bugbrain again with ``screenshot_mode: "every_step"`` (informational)
   a0  bugbrain with screenshots disabled and ``trace_mode: "off"`` (informational;
       only where the API has ``trace_mode``, whose default records a Playwright
@@ -23,7 +25,8 @@ start-up happens before the API call. ``BUGBRAIN_WARM_RUNNERS=0`` in the
 environment measures it with runners started cold. Wall times are medians over the rounds; the
 ratios compare medians of the same run. Every run must pass all 20 tests.
 
-    .venv/bin/python bench/vs_playwright.py [--rounds 5] [--warmup 1] [--no-every-step]
+    .venv/bin/python bench/vs_playwright.py [--rounds 5] [--warmup 1] [--no-every-step] ...
+    (--help lists the switches that leave variants out)
 """
 
 from __future__ import annotations
@@ -125,14 +128,14 @@ def run_script(script: Path, shop_url: str) -> Run:
     )
 
 
-def run_pytest(directory: Path, shop_url: str) -> Run:
+def run_pytest(directory: Path, shop_url: str, *extra: str) -> Run:
     cpu = _children_cpu()
     start = time.perf_counter()
     out = subprocess.run(
         [
             *(common.PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
             *("-c", str(directory / "pytest.ini"), "--rootdir", str(directory)),
-            *("--base-url", shop_url, "--browser", "chromium", "test_shop.py"),
+            *("--base-url", shop_url, "--browser", "chromium", *extra, "test_shop.py"),
         ],
         capture_output=True,
         text=True,
@@ -168,6 +171,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-trace-off", action="store_true", help="skip the trace_mode off variant"
+    )
+    parser.add_argument(
+        "--no-traced-pytest", action="store_true", help="skip pytest-playwright with traces"
     )
     parser.add_argument(
         "--no-first-run", action="store_true", help="skip the never-ran-before variant"
@@ -218,6 +224,13 @@ def main() -> int:
             "b": ("Playwright script (async)", lambda: run_script(script, base)),
             "c": ("pytest-playwright", lambda: run_pytest(gen, base)),
         }
+        if not args.no_traced_pytest:
+            variants["ct"] = (
+                "pytest-playwright (--tracing retain-on-failure)",
+                lambda: run_pytest(
+                    gen, base, "--tracing", "retain-on-failure", "--output", str(gen / "out")
+                ),
+            )
         if not args.no_every_step and plan_on:
             variants["a+"] = (
                 "bugbrain (every_step screenshots)",
@@ -293,6 +306,8 @@ def main() -> int:
         ]
 
     ratios = [ratio_row("a", "b", TARGET_B), ratio_row("a", "c", TARGET_C)]
+    if "ct" in med:
+        ratios += [ratio_row("a", "ct", None)]
     if "a+" in med:
         ratios += [ratio_row("a+", "b", None), ratio_row("a+", "a", None)]
     if "a0" in med:

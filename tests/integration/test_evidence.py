@@ -4,7 +4,9 @@ downloadable trace; retries keep every attempt and mark a flaky pass."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from collections import Counter
 
 import pytest
 import requests
@@ -52,6 +54,52 @@ def test_failing_test_carries_console_requests_and_trace(api: Api, lab: ShopServ
     assert trace.status_code == 200
     with zipfile.ZipFile(io.BytesIO(trace.content)) as archive:
         assert any(name.endswith(".trace") for name in archive.namelist())
+
+
+def _traced_calls(trace_zip: bytes) -> tuple[Counter[str], int]:
+    """The API calls a trace lists (by ``Class.method``) and its number of DOM snapshots."""
+    calls: Counter[str] = Counter()
+    snapshots = 0
+    with zipfile.ZipFile(io.BytesIO(trace_zip)) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".trace"):
+                continue
+            for line in archive.read(name).decode().splitlines():
+                event = json.loads(line)
+                if event.get("type") == "before":
+                    calls[f"{event['class']}.{event['method']}"] += 1
+                elif event.get("type") == "frame-snapshot":
+                    snapshots += 1
+    return calls, snapshots
+
+
+def test_trace_lists_the_steps_actions_not_the_runners_reads(api: Api, shop: ShopServer) -> None:
+    """Finding and fingerprinting elements reads the page several times per step;
+    the trace shows what the test did (with DOM snapshots), as a hand-written
+    test's trace would, and none of those reads."""
+    steps = [
+        {"description": "Go to /login"},
+        {"description": "Type 'demo@bugbrain.dev' into the Email field"},
+        {
+            "description": "Fill the password",
+            "action": "fill",
+            "selector": "#password",
+            "value": "demo123",
+        },
+        {"description": "Click the Sign in button"},
+        {"description": "Verify the heading says 'No such page'"},
+    ]
+    results = run(api, shop.url, {"Login": steps}, element_wait_timeout_ms=800)
+    (test,) = results["test_results"]
+    assert test["status"] == "failed"
+    assert [s["status"] for s in test["steps"]] == ["passed"] * 4 + ["failed"]
+    calls, snapshots = _traced_calls(requests.get(test["trace"], timeout=30).content)
+    assert calls["Frame.goto"] == 1
+    assert calls["Frame.fill"] == 2
+    assert calls["Frame.click"] == 1
+    internal = {"Frame.evaluateExpression", "Frame.evalOnSelectorAll", "Frame.queryCount"}
+    assert not internal & set(calls), calls
+    assert snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
 
 
 def test_passing_test_keeps_no_trace_by_default(api: Api, lab: ShopServer) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from playwright.async_api import Page
 
-from bugbrain.runner import errors, healing, plan_step
+from bugbrain.runner import errors, healing, plan_step, quiet
 from bugbrain.runner.actions import StepContext, execute_step
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.spec import RunSpec, StepResult, StepSpec
@@ -118,9 +118,9 @@ async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunS
     if spec.healing != "auto" or not step.remembered_heal:
         return None
     try:
-        if await page.locator(selector).count() > 0:
+        if await quiet.count(page, selector) > 0:
             return None
-        if await page.locator(step.remembered_heal).count() != 1:
+        if await quiet.count(page, step.remembered_heal) != 1:
             return None
     except Exception:  # a bad stored selector: search again instead
         return None

@@ -14,6 +14,8 @@ from typing import Any, Final
 
 from playwright.async_api import Page
 
+from bugbrain.runner import quiet
+
 # Longest we wait for the page to answer (a page stuck in a script loop never does).
 _EVAL_TIMEOUT_S: Final = 2.0
 _NAV_SETTLE_MS: Final = 1000
@@ -194,7 +196,7 @@ async def capture(page: Page) -> dict[str, Any]:
     last_error = ""
     for attempt in (1, 2):
         try:
-            result = await asyncio.wait_for(page.evaluate(CAPTURE_JS), _EVAL_TIMEOUT_S)
+            result = await asyncio.wait_for(quiet.evaluate(page, CAPTURE_JS), _EVAL_TIMEOUT_S)
         except TimeoutError:
             return {"url": url, "capture_error": "the page did not answer (busy script?)"}
         except Exception as exc:

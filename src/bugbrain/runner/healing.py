@@ -20,7 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from bugbrain.analysis import heal
-from bugbrain.runner import errors
+from bugbrain.runner import errors, quiet
 from bugbrain.runner.dom_snapshot import Node, Snapshot
 from bugbrain.runner.fingerprint_js import FINGERPRINT_JS
 from bugbrain.runner.selectors import scoped_selector_plan
@@ -52,7 +52,7 @@ class HealSearch:
 async def fingerprint_of(page: Page, selector: str) -> dict[str, Any] | None:
     """The fingerprint of the one element ``selector`` matches now, else None (no wait)."""
     try:
-        rec = await page.locator(selector).evaluate_all(FINGERPRINT_JS, {"mode": "fingerprint"})
+        rec = await quiet.evaluate_all(page, selector, FINGERPRINT_JS, {"mode": "fingerprint"})
     except PlaywrightError:
         return None  # an invalid selector, or the page is navigating
     if not isinstance(rec, dict):
@@ -81,7 +81,7 @@ async def search(
         )
     options = {**heal.snapshot_options(query), "max": MAX_ELEMENTS}
     try:
-        raw = await page.evaluate(FINGERPRINT_JS, options)
+        raw = await quiet.evaluate(page, FINGERPRINT_JS, options)
     except PlaywrightError as exc:
         return HealSearch([], False, f"could not read the page: {errors.first_line(exc)}")
     if not isinstance(raw, str):
@@ -177,7 +177,7 @@ def _dom_tree(snap: heal.Snapshot) -> Snapshot:
 async def _ids(page: Page, selector: str) -> list[int] | None:
     """Snapshot record index of each element ``selector`` matches now (-1: not in it)."""
     try:
-        raw = await page.locator(selector).evaluate_all(FINGERPRINT_JS, {"mode": "ids"})
+        raw = await quiet.evaluate_all(page, selector, FINGERPRINT_JS, {"mode": "ids"})
     except PlaywrightError:
         return None
     return [int(x) for x in raw] if isinstance(raw, list) else None
@@ -192,7 +192,7 @@ async def _first_unique(page: Page, plan: list[str], node: int) -> str | None:
 
 async def _css_path(page: Page, node: int) -> str | None:
     try:
-        raw = await page.evaluate(FINGERPRINT_JS, {"mode": "css", "ks": [node]})
+        raw = await quiet.evaluate(page, FINGERPRINT_JS, {"mode": "css", "ks": [node]})
     except PlaywrightError:
         return None
     selector = str(raw[0]) if isinstance(raw, list) and raw and raw[0] else ""

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from bugbrain.runner import candidates, errors, selectors
+from bugbrain.runner import candidates, errors, quiet, selectors
 from bugbrain.runner.candidates import Decision, Scored
 from bugbrain.runner.dom_snapshot import Snapshot
 from bugbrain.runner.errors import StepFailure
@@ -120,7 +120,7 @@ async def resolve_all(page: Page, target: Target, *, timeout_ms: int) -> tuple[s
 
 async def _snapshot(page: Page, args: dict[str, Any]) -> Snapshot | None:
     try:
-        data = await page.evaluate(SNAPSHOT_JS, args)
+        data = await quiet.evaluate(page, SNAPSHOT_JS, args)
     except PlaywrightError:
         if page.is_closed():
             raise
@@ -133,7 +133,7 @@ async def _snapshot(page: Page, args: dict[str, Any]) -> Snapshot | None:
 async def _ids(page: Page, selector: str) -> list[int] | None:
     """Snapshot node index of each element ``selector`` matches now (-1: not in it)."""
     try:
-        raw = await page.locator(selector).evaluate_all(SNAPSHOT_JS, {"mode": "ids"})
+        raw = await quiet.evaluate_all(page, selector, SNAPSHOT_JS, {"mode": "ids"})
     except PlaywrightError:
         return None
     return [int(x) for x in raw] if isinstance(raw, list) else None
@@ -141,7 +141,7 @@ async def _ids(page: Page, selector: str) -> list[int] | None:
 
 async def _css_paths(page: Page, nodes: list[int]) -> list[str]:
     try:
-        raw = await page.evaluate(SNAPSHOT_JS, {"mode": "css", "ks": nodes})
+        raw = await quiet.evaluate(page, SNAPSHOT_JS, {"mode": "css", "ks": nodes})
     except PlaywrightError:
         return ["" for _ in nodes]
     return [str(x) for x in raw] if isinstance(raw, list) else ["" for _ in nodes]
@@ -149,7 +149,7 @@ async def _css_paths(page: Page, nodes: list[int]) -> list[str]:
 
 async def _from_cache(page: Page, selector: str, action: str) -> Resolved | None:
     try:
-        info = await page.locator(selector).evaluate_all(SNAPSHOT_JS, {"mode": "describe"})
+        info = await quiet.evaluate_all(page, selector, SNAPSHOT_JS, {"mode": "describe"})
     except PlaywrightError:
         return None  # not even a valid selector any more
     if not isinstance(info, list) or len(info) != 1:

@@ -1,0 +1,78 @@
+"""The runner's own reads of the page, kept out of the Playwright trace.
+
+A Playwright trace records every API call, and around most of them (every
+``evaluate``, ``count``, ``inner_text`` …) it serialises the whole DOM before and
+after. To find, check and fingerprint elements the runner reads the page several
+times per step; traced, those reads cost more than the step's own action and
+crowd the trace viewer's timeline with calls nobody wrote. Sent as Playwright's
+*internal* calls they are neither listed nor snapshotted, while the step's action
+and assertions still are, so a trace reads like the trace of a hand-written test.
+
+Playwright has no public switch for this: it is the private wrapper its own
+helpers use, whose home and signature changed between releases. Both known
+forms are handled (1.65's ``ChannelOwner._wrap_api_call`` and the older
+``Connection.wrap_api_call``, checked with 1.45); with any other the call runs as
+an ordinary, traced one (slower, never wrong), and a test in
+``tests/integration/test_evidence.py`` notices.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from playwright.async_api import Page
+
+T = TypeVar("T")
+
+
+def _wrapper_kind() -> str:
+    try:  # 1.65 and later
+        from playwright._impl.channel_owner import ChannelOwner
+
+        if "options" in inspect.signature(ChannelOwner._wrap_api_call).parameters:
+            return "options"
+    except (ImportError, AttributeError):
+        pass
+    try:  # earlier releases (1.45 seen here)
+        from playwright._impl._connection import Connection  # type: ignore[import-not-found,unused-ignore]
+
+        if "is_internal" in inspect.signature(Connection.wrap_api_call).parameters:
+            return "is_internal"
+    except (ImportError, AttributeError):
+        pass
+    return ""  # pragma: no cover - a layout we do not know
+
+
+_KIND = _wrapper_kind()
+
+
+async def quietly(page: Page, call: Callable[[], Awaitable[T]]) -> T:
+    """``await call()``, its Playwright calls on ``page`` sent as internal ones."""
+    impl: Any = getattr(page, "_impl_obj", None)
+    result: T
+    if impl is not None and _KIND == "options":
+        from playwright._impl.channel_owner import ApiCallOptions  # type: ignore[attr-defined,unused-ignore]
+
+        result = await impl._wrap_api_call(lambda _zone: call(), ApiCallOptions(internal=True))
+    elif impl is not None and _KIND == "is_internal":  # pragma: no cover - older Playwright
+        result = await impl._connection.wrap_api_call(call, True)
+    else:  # pragma: no cover
+        result = await call()
+    return result
+
+
+async def evaluate(page: Page, script: str, arg: Any = None) -> Any:
+    """``page.evaluate(script, arg)``, untraced."""
+    return await quietly(page, lambda: page.evaluate(script, arg))
+
+
+async def evaluate_all(page: Page, selector: str, script: str, arg: Any = None) -> Any:
+    """``page.locator(selector).evaluate_all(script, arg)``, untraced."""
+    return await quietly(page, lambda: page.locator(selector).evaluate_all(script, arg))
+
+
+async def count(page: Page, selector: str) -> int:
+    """``page.locator(selector).count()``, untraced."""
+    return await quietly(page, lambda: page.locator(selector).count())
