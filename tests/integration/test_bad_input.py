@@ -889,6 +889,22 @@ PLAN_ROWS = [
         body={**PLAN, "stop_on_first_failure": "no"},
     ),
     invalid(
+        "plan trace_mode sometimes",
+        "POST",
+        PLANS,
+        "trace_mode",
+        body={**PLAN, "trace_mode": "sometimes"},
+    ),
+    invalid(
+        "plan trace_snapshots 'yes'",
+        "POST",
+        PLANS,
+        "trace_snapshots",
+        body={**PLAN, "trace_snapshots": "yes"},
+    ),
+    invalid("plan retries 6", "POST", PLANS, "retries", body={**PLAN, "retries": 6}),
+    invalid("plan healing always", "POST", PLANS, "healing", body={**PLAN, "healing": "always"}),
+    invalid(
         "plan unknown test case id",
         "POST",
         PLANS,

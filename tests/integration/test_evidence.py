@@ -73,10 +73,14 @@ def _traced_calls(trace_zip: bytes) -> tuple[Counter[str], int]:
     return calls, snapshots
 
 
-def test_trace_lists_the_steps_actions_not_the_runners_reads(api: Api, shop: ShopServer) -> None:
+@pytest.mark.parametrize("snapshots", [False, True], ids=["default", "trace_snapshots"])
+def test_trace_lists_the_steps_actions_not_the_runners_reads(
+    api: Api, shop: ShopServer, snapshots: bool
+) -> None:
     """Finding and fingerprinting elements reads the page several times per step;
-    the trace shows what the test did (with DOM snapshots), as a hand-written
-    test's trace would, and none of those reads."""
+    the trace shows what the test did, as a hand-written test's trace would, and
+    none of those reads. DOM snapshots around each action only when the plan
+    asks; the failing page is kept as an archive either way."""
     steps = [
         {"description": "Go to /login"},
         {"description": "Type 'demo@bugbrain.dev' into the Email field"},
@@ -89,17 +93,40 @@ def test_trace_lists_the_steps_actions_not_the_runners_reads(api: Api, shop: Sho
         {"description": "Click the Sign in button"},
         {"description": "Verify the heading says 'No such page'"},
     ]
-    results = run(api, shop.url, {"Login": steps}, element_wait_timeout_ms=800)
+    settings = {"trace_snapshots": True} if snapshots else {}
+    results = run(api, shop.url, {"Login": steps}, element_wait_timeout_ms=800, **settings)
     (test,) = results["test_results"]
     assert test["status"] == "failed"
     assert [s["status"] for s in test["steps"]] == ["passed"] * 4 + ["failed"]
-    calls, snapshots = _traced_calls(requests.get(test["trace"], timeout=30).content)
+    calls, dom_snapshots = _traced_calls(requests.get(test["trace"], timeout=30).content)
     assert calls["Frame.goto"] == 1
     assert calls["Frame.fill"] == 2
     assert calls["Frame.click"] == 1
     internal = {"Frame.evaluateExpression", "Frame.evalOnSelectorAll", "Frame.queryCount"}
     assert not internal & set(calls), calls
-    assert snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
+    if snapshots:
+        assert dom_snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
+    else:
+        assert dom_snapshots == 0
+    archive = requests.get(test["page_archive"], timeout=30)
+    assert archive.status_code == 200
+    assert archive.headers["content-type"].startswith("multipart/related")
+    assert archive.headers["content-disposition"].startswith("attachment")
+    assert b"Content-Type: multipart/related" in archive.content[:2000]
+    assert b"Catalog" in archive.content  # the page the failing step was on
+
+
+def test_page_archive_only_for_failures_with_tracing(api: Api, lab: ShopServer) -> None:
+    passing = {"Health": [{"description": "Open", "action": "navigate", "value": "/health"}]}
+    assert (
+        run(api, lab.url, passing, trace_mode="always")["test_results"][0]["page_archive"] is None
+    )
+    failing = {
+        "Nope": [*passing["Health"], {"description": "x", "action": "assert_text", "value": "nope"}]
+    }
+    off = run(api, lab.url, failing, trace_mode="off", element_wait_timeout_ms=300)
+    assert off["test_results"][0]["status"] == "failed"
+    assert off["test_results"][0]["page_archive"] is None
 
 
 def test_passing_test_keeps_no_trace_by_default(api: Api, lab: ShopServer) -> None:
@@ -156,3 +183,13 @@ def test_retries_exhausted_stays_failed(api: Api, shop: ShopServer) -> None:
     assert test["status"] == "failed"
     assert test["flaky"] is False
     assert [a["status"] for a in test["attempts"]] == ["failed", "failed"]
+
+
+def test_plan_trace_settings_default_and_update(api: Api, lab: ShopServer) -> None:
+    _project_id, plan_id = seed.simple_plan(api, lab.url, {})
+    plan = api.ok("GET", f"/api/v1/test-plans/{plan_id}")
+    assert (plan["trace_mode"], plan["trace_snapshots"]) == ("on_failure", False)
+    body = {"trace_mode": "always", "trace_snapshots": True}
+    api.ok("PATCH", f"/api/v1/test-plans/{plan_id}", json=body)
+    plan = api.ok("GET", f"/api/v1/test-plans/{plan_id}")
+    assert (plan["trace_mode"], plan["trace_snapshots"]) == ("always", True)

@@ -125,6 +125,7 @@ test_plans = sa.Table(
     sa.Column("browser", sa.String(20), nullable=False),
     sa.Column("retries", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("trace_mode", sa.String(20), nullable=False, server_default="on_failure"),
+    sa.Column("trace_snapshots", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("healing", sa.String(20), nullable=False, server_default="suggest"),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),

@@ -179,9 +179,10 @@ class _Runner:
             context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
             if self.spec.trace_mode != "off":
                 # Always recorded, kept per trace_mode: a failure cannot be foreseen.
-                # DOM snapshots only: the screencast cost ~40 ms per navigation and
-                # made parallel runs CPU-bound, and the viewer renders snapshots.
-                await context.tracing.start(screenshots=False, snapshots=True)
+                # No screencast (~40 ms per navigation); DOM snapshots around every
+                # action only when the plan asks (~5 % of run time, docs/benchmarks.md):
+                # a failing test keeps its page as an MHTML archive instead.
+                await context.tracing.start(screenshots=False, snapshots=self.spec.trace_snapshots)
             page = await context.new_page()
             recorder.attach(page)
             return context, page
@@ -266,6 +267,9 @@ class _Runner:
                     }
                 )
             result["final_url"] = page.url if page is not None else None
+            keep_page = self.spec.trace_mode != "off" and result["status"] == "failed"
+            if keep_page and camera is not None:
+                recorder.evidence["page_archive"] = await self._archive(camera, rel_dir)
         finally:
             if context is not None:
                 failed = result["status"] == "failed"
@@ -336,6 +340,17 @@ class _Runner:
             result["url"] = None
         result["duration_ms"] = _elapsed_ms(start)
         return result
+
+    async def _archive(self, camera: Camera, rel_dir: str) -> str | None:
+        """The page as the failure left it (DOM, styles, images), as MHTML."""
+        rel = f"{rel_dir}/page.mhtml"
+        path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
+        try:
+            await camera.archive(path, _SCREENSHOT_TIMEOUT_MS / 1000)
+        except Exception as exc:
+            log.warning("page archive %s failed: %s", rel, errors.first_line(exc))
+            return None
+        return rel
 
     async def _screenshot(
         self, page: Page, camera: Camera, rel_dir: str, file_name: str

@@ -1,4 +1,5 @@
-"""Step screenshots, taken through the page's own DevTools session.
+"""Step screenshots and the failing page's archive, taken through the page's
+own DevTools session.
 
 ``page.screenshot`` is one more traced action: with the default trace it also
 records DOM snapshots before and after, and it encodes a compact PNG.
@@ -17,6 +18,8 @@ from typing import Final
 from playwright.async_api import CDPSession, Page
 
 _PARAMS: Final = {"format": "png", "optimizeForSpeed": True}
+# An archive holds every image of the page; past this it is not kept.
+MAX_ARCHIVE_BYTES: Final = 25 * 1024 * 1024
 
 
 class Camera:
@@ -26,13 +29,26 @@ class Camera:
         self.page = page
         self._session: CDPSession | None = None
 
+    async def _cdp(self) -> CDPSession:
+        if self._session is None:
+            self._session = await self.page.context.new_cdp_session(self.page)
+        return self._session
+
     async def capture(self, path: str, timeout_s: float) -> None:
         """Write a PNG of the viewport to ``path``; raises on failure or timeout."""
         async with asyncio.timeout(timeout_s):
-            if self._session is None:
-                self._session = await self.page.context.new_cdp_session(self.page)
-            shot = await self._session.send("Page.captureScreenshot", _PARAMS)
+            shot = await (await self._cdp()).send("Page.captureScreenshot", _PARAMS)
         await asyncio.to_thread(_write, path, base64.b64decode(shot["data"]))
+
+    async def archive(self, path: str, timeout_s: float) -> None:
+        """Write the page (DOM, styles, images) as one MHTML file to ``path``, which
+        Chromium opens as it was; raises on failure, timeout or an oversized page."""
+        async with asyncio.timeout(timeout_s):
+            snap = await (await self._cdp()).send("Page.captureSnapshot", {"format": "mhtml"})
+        data = str(snap["data"]).encode()
+        if len(data) > MAX_ARCHIVE_BYTES:
+            raise ValueError(f"the page archive is {len(data) >> 20} MiB, over the limit")
+        await asyncio.to_thread(_write, path, data)
 
 
 def _write(path: str, data: bytes) -> None:

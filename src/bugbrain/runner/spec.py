@@ -60,6 +60,9 @@ class RunSpec:
     base_url: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     trace_mode: str = "on_failure"
+    # DOM snapshots around every traced action (the viewer's time travel): ~5 %
+    # of run time, so off unless asked for; a failure keeps the page anyway.
+    trace_snapshots: bool = False
     retries: int = 0
     healing: str = "suggest"
 
@@ -114,6 +117,7 @@ class Evidence(TypedDict):
     page_errors: list[str]
     failed_requests: list[FailedRequest]
     trace: str | None  # relative path of a Playwright trace zip
+    page_archive: NotRequired[str | None]  # relative path of the failing page as MHTML
 
 
 class TestResult(TypedDict):
@@ -261,6 +265,7 @@ def parse_spec(data: Any) -> RunSpec:
         base_url=(base_url.strip() or None) if base_url else None,
         variables=variables,
         trace_mode=trace_mode,
+        trace_snapshots=_bool(data, "trace_snapshots", False),
         retries=_int(data, "retries", 0, 0),
         healing=healing,
     )

@@ -28,6 +28,7 @@ class TestPlanCreate(RequestModel):
     browser: Browser = "chromium"
     retries: Retries = 0
     trace_mode: TraceMode = "on_failure"
+    trace_snapshots: StrictBool = False
     healing: HealingMode = "suggest"
 
 
@@ -42,4 +43,5 @@ class TestPlanUpdate(RequestModel):
     browser: Browser | None = None
     retries: Retries | None = None
     trace_mode: TraceMode | None = None
+    trace_snapshots: StrictBool | None = None
     healing: HealingMode | None = None

@@ -178,6 +178,8 @@ def _detail_json(result: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
     out["page_errors"] = evidence.get("page_errors", [])
     out["failed_requests"] = evidence.get("failed_requests", [])
     out["trace"] = url_for(evidence["trace"]) if evidence.get("trace") else None
+    archive = evidence.get("page_archive")
+    out["page_archive"] = url_for(archive) if archive else None
     out["steps"] = [step_json(s, url_for) for s in result.get("steps") or []]
     return out
 

@@ -88,6 +88,7 @@ def build_spec(
         "element_wait_timeout_ms": plan["element_wait_timeout_ms"],
         "retries": plan["retries"],
         "trace_mode": plan["trace_mode"],
+        "trace_snapshots": plan["trace_snapshots"],
         "healing": plan["healing"],
         "base_url": env.get("base_url") or project["base_url"],
         "variables": variables,

@@ -23,6 +23,7 @@ SETTINGS_FIELDS = (
     "browser",
     "retries",
     "trace_mode",
+    "trace_snapshots",
     "healing",
 )
 

@@ -254,8 +254,9 @@ class Supervisor:
         if "steps" in result:
             result["steps"] = [self._rebase(dict(step)) for step in result["steps"]]
         evidence = result.get("evidence")
-        if evidence and evidence.get("trace"):
-            result["evidence"] = {**evidence, "trace": prefix + evidence["trace"]}
+        if evidence:
+            files = {k: prefix + evidence[k] for k in ("trace", "page_archive") if evidence.get(k)}
+            result["evidence"] = {**evidence, **files}
         if result.get("attempts"):
             result["attempts"] = [self._rebase(dict(a)) for a in result["attempts"]]
         return result
