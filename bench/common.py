@@ -158,9 +158,10 @@ class Shop:
 class Api:
     """A JSON client on the standard library."""
 
-    def __init__(self, base: str, key: str) -> None:
+    def __init__(self, base: str, key: str, server: Bugbrain | None = None) -> None:
         self.base = base.rstrip("/")
         self.key = key
+        self.server = server  # when known, run_execution lets its warm runners settle
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 900) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -222,6 +223,37 @@ class Bugbrain:
     def stop(self) -> None:
         _stop(self.proc)
 
+    def wait_warm_runners(self, timeout: float = 30) -> bool:
+        """Wait until every worker's warm runner is up (its Chromium launched) and
+        the server's process tree is idle; False if that did not happen in time.
+
+        The worker starts the next warm runner when an execution ends, which takes
+        ~0.7 s of CPU. An execution that follows at once would find it still
+        starting, and pay for that within its measured time, where a server that
+        had a moment between executions would not; so each one waits for it.
+        """
+        if self.proc is None or os.environ.get("BUGBRAIN_WARM_RUNNERS", "1") in ("0", "false"):
+            return True
+        import psutil  # the bench extra
+
+        server = psutil.Process(self.proc.pid)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                tree = [server, *server.children(recursive=True)]
+                warm = [p for p in server.children() if "--warm" in p.cmdline()]
+                launched = [
+                    w for w in warm if any("chrom" in c.name() for c in w.children(recursive=True))
+                ]
+                before = sum(sum(p.cpu_times()[:2]) for p in tree)
+                time.sleep(0.3)
+                after = sum(sum(p.cpu_times()[:2]) for p in tree)
+            except psutil.Error:
+                continue  # a process came or went: look again
+            if len(launched) >= self.workers and after - before < 0.03:
+                return True
+        return False
+
 
 @dataclass
 class Stack:
@@ -244,7 +276,7 @@ def stack(workers: int = 1, variant: str = "v1") -> Iterator[Stack]:
         print(f"bugbrain source: snapshot of src/ (sha256 {source})", flush=True)
         shop.start()
         server.start()
-        api = Api(server.url, server.create_key())
+        api = Api(server.url, server.create_key(), server)
         yield Stack(shop, server, api, tmp, source)
     finally:
         server.stop()
@@ -287,6 +319,8 @@ def run_execution(
     elapsed = time.perf_counter() - start
     if answer.get("status") not in TERMINAL:
         raise RuntimeError(f"execution did not end: {answer.get('status')}")
+    if api.server is not None and not api.server.wait_warm_runners():
+        print("(warm runners not settled after 30 s)", flush=True)
     return elapsed, answer
 
 

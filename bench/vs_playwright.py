@@ -13,6 +13,8 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
   a0  bugbrain with screenshots disabled and ``trace_mode: "off"`` (informational;
       only where the API has ``trace_mode``, whose default records a Playwright
       trace of every test and keeps it on failure)
+  as  bugbrain as a with ``trace_snapshots: true`` (informational): DOM snapshots
+      around every traced action, as pytest-playwright's traces have
   a1  bugbrain as a, on test cases that never ran before (informational): each
       round seeds new ones, so every element step reads its fingerprint for
       self-healing, which later runs skip while the stored one is recent
@@ -173,6 +175,9 @@ def main() -> int:
         "--no-trace-off", action="store_true", help="skip the trace_mode off variant"
     )
     parser.add_argument(
+        "--no-trace-snapshots", action="store_true", help="skip the trace_snapshots variant"
+    )
+    parser.add_argument(
         "--no-traced-pytest", action="store_true", help="skip pytest-playwright with traces"
     )
     parser.add_argument(
@@ -212,6 +217,9 @@ def main() -> int:
                 return None
 
         plan_on = another_plan("bench every_step", screenshot_mode="every_step", parallelism=1)
+        plan_ts = another_plan(
+            "bench trace snapshots", screenshot_mode="disabled", parallelism=1, trace_snapshots=True
+        )
         plan_nt = another_plan(
             "bench no trace", screenshot_mode="disabled", parallelism=1, trace_mode="off"
         )
@@ -240,6 +248,11 @@ def main() -> int:
             variants["a0"] = (
                 "bugbrain (screenshots disabled, trace off)",
                 lambda: run_bugbrain(env.api, server_pid, project_id, plan_nt),
+            )
+        if not args.no_trace_snapshots and plan_ts:
+            variants["as"] = (
+                "bugbrain (screenshots disabled, trace_snapshots)",
+                lambda: run_bugbrain(env.api, server_pid, project_id, plan_ts),
             )
         if not args.no_first_run:
 
@@ -312,6 +325,8 @@ def main() -> int:
         ratios += [ratio_row("a+", "b", None), ratio_row("a+", "a", None)]
     if "a0" in med:
         ratios += [ratio_row("a0", "b", None), ratio_row("a0", "c", None)]
+    if "as" in med:
+        ratios += [ratio_row("as", base, None) for base in ("c", "ct") if base in med]
     if "a1" in med:
         ratios += [ratio_row("a1", "b", None), ratio_row("a1", "c", None)]
     ratio_headers = ["ratio", "of medians", "median of per-round", "target", ""]
