@@ -33,7 +33,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-CHROMIUM = os.environ.get("BUGBRAIN_CHROMIUM_PATH") or "/usr/bin/chromium"
+# What the runner launches by default for headless runs (engine.system_chromium);
+# every variant uses it.
+_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+CHROMIUM = os.environ.get("BUGBRAIN_CHROMIUM_PATH") or (
+    _SHELL if os.path.exists(_SHELL) else "/usr/bin/chromium"
+)
 # The runner's launch arguments (src/bugbrain/runner/engine.py BROWSER_ARGS); the
 # Playwright baselines use the same ones so only the harness differs.
 BROWSER_ARGS = [

@@ -21,11 +21,12 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner import errors
 from bugbrain.runner.actions import Outcome, StepContext, execute_step
+from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.errors import StepFailure
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = system_chromium(headless=True)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -18,11 +18,12 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bugbrain.analysis import heal
 from bugbrain.runner import healing
+from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.healing import HealSearch
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = system_chromium(headless=True)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

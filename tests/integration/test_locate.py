@@ -20,12 +20,13 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner import errors, locate
+from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.intent import Target
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = system_chromium(headless=True)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -25,12 +25,12 @@ from typing import Any
 import psutil
 import pytest
 
-from bugbrain.runner.engine import run_spec
+from bugbrain.runner.engine import run_spec, system_chromium
 from bugbrain.runner.spec import parse_spec
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = system_chromium(headless=True)
 
 FORM_HTML = """<!doctype html><html><head><title>Form page</title><style>
 #menu .sub { display: none } #menu:hover .sub { display: block }
@@ -523,7 +523,7 @@ def test_child_end_to_end(base_url: str, tmp_path: Path) -> None:
         ],
         base_url=base_url,
         screenshot_mode="every_step",
-        chromium_path=None,  # falls back to /usr/bin/chromium (no Playwright-managed browser)
+        chromium_path=None,  # the system's (no Playwright-managed browser): system_chromium
     )
     proc = subprocess.run(
         _child_cmd(_write_spec(tmp_path, data)), capture_output=True, text=True, timeout=60

@@ -41,6 +41,11 @@ BROWSER_ARGS: Final[list[str]] = [
     "--no-first-run",
 ]
 SYSTEM_CHROMIUM: Final = "/usr/bin/chromium"
+# Debian's chromium-headless-shell: Chromium's old headless mode, the browser
+# Playwright itself picks for headless runs. The full browser in headless mode
+# spends about five times its CPU per test (docs/benchmarks.md), which decides
+# how many tests run at once on a small machine.
+SYSTEM_HEADLESS_SHELL: Final = "/usr/lib/chromium/chromium-headless-shell"
 _SCREENSHOT_TIMEOUT_MS: Final = 10_000
 
 
@@ -56,15 +61,23 @@ def _elapsed_ms(start: float) -> int:
     return int((time.monotonic() - start) * 1000)
 
 
-def _executable(pw: Playwright, configured: str | None) -> str | None:
-    """Explicit path; else Playwright's own Chromium if installed (None); else the system one."""
+def system_chromium(headless: bool) -> str:
+    """The system's Chromium for this mode: the headless shell when it is installed."""
+    if headless and os.path.exists(SYSTEM_HEADLESS_SHELL):
+        return SYSTEM_HEADLESS_SHELL
+    return SYSTEM_CHROMIUM
+
+
+def _executable(pw: Playwright, configured: str | None, headless: bool) -> str | None:
+    """Explicit path; else Playwright's own browsers if installed (None: it picks its
+    headless shell for headless runs); else the system's (``system_chromium``)."""
     if configured:
         return configured
     try:
         own = pw.chromium.executable_path
     except Exception:  # pragma: no cover - defensive
         own = ""
-    return None if own and os.path.exists(own) else SYSTEM_CHROMIUM
+    return None if own and os.path.exists(own) else system_chromium(headless)
 
 
 def _dir_names(tests: tuple[TestSpec, ...]) -> dict[int, str]:
@@ -413,7 +426,7 @@ class Launched:
         assert self._pw is not None
         try:
             self._browser = await self._pw.chromium.launch(
-                executable_path=_executable(self._pw, self.chromium_path),
+                executable_path=_executable(self._pw, self.chromium_path, self.headless),
                 headless=self.headless,
                 args=BROWSER_ARGS,
             )
