@@ -193,7 +193,7 @@ class _Runner:
             if self.spec.trace_mode != "off":
                 # Always recorded, kept per trace_mode: a failure cannot be foreseen.
                 # No screencast (~40 ms per navigation); DOM snapshots around every
-                # action only when the plan asks (~5 % of run time, docs/benchmarks.md):
+                # action only when the plan asks (5-10 % of run time, docs/benchmarks.md):
                 # a failing test keeps its page as an MHTML archive instead.
                 await context.tracing.start(screenshots=False, snapshots=self.spec.trace_snapshots)
             page = await context.new_page()

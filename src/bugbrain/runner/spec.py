@@ -60,7 +60,7 @@ class RunSpec:
     base_url: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     trace_mode: str = "on_failure"
-    # DOM snapshots around every traced action (the viewer's time travel): ~5 %
+    # DOM snapshots around every traced action (the viewer's time travel): 5-10 %
     # of run time, so off unless asked for; a failure keeps the page anyway.
     trace_snapshots: bool = False
     retries: int = 0
