@@ -123,11 +123,17 @@ def report(api: Api, base: str, key: str, ids: dict[str, str], execution: dict[s
         f"of {execution['total_tests']} in {execution['duration_seconds']} s\n\n"
     )
     results = api.call("GET", f"/api/v1/executions/{execution_id}/results")
+    files: dict[str, dict[str, str]] = {}
     for test in results["test_results"]:
         mark = {"passed": "PASS", "failed": "FAIL"}.get(test["status"], test["status"].upper())
         out.write(f"  {mark}  {test['name']:<32} {test['duration_ms']:>6} ms\n")
         if test.get("error"):
             out.write(f"        {test['error']}\n")
+        files[test["name"]] = {
+            label: test[key]
+            for label, key in (("Trace", "trace"), ("Page as it failed", "page_archive"))
+            if test.get(key)
+        }
     analysis = api.call("GET", f"/api/v1/executions/{execution_id}/failure-analysis")
     for entry in analysis["analysis"]:
         out.write(
@@ -138,6 +144,8 @@ def report(api: Api, base: str, key: str, ids: dict[str, str], execution: dict[s
             out.write(f"  - {fix}\n")
         if entry["evidence"].get("screenshot"):
             out.write(f"  Screenshot: {entry['evidence']['screenshot']}\n")
+        for label, url in files.get(entry["test_name"], {}).items():
+            out.write(f"  {label}: {url}\n")
     out.write(
         "\nLook at:\n"
         f"  API docs        {base}/docs\n"
