@@ -283,6 +283,10 @@ def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
     first = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
+    # Timestamps are to the second, and a quick execution ends within one: the
+    # second one must start in a later second for created_after to tell them apart.
+    while time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) <= first["created_at"]:
+        time.sleep(0.05)
     second = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
