@@ -193,3 +193,33 @@ def test_plan_trace_settings_default_and_update(api: Api, lab: ShopServer) -> No
     api.ok("PATCH", f"/api/v1/test-plans/{plan_id}", json=body)
     plan = api.ok("GET", f"/api/v1/test-plans/{plan_id}")
     assert (plan["trace_mode"], plan["trace_snapshots"]) == ("always", True)
+
+
+def test_a_page_stuck_in_a_script_fails_its_step_and_the_run_goes_on(
+    api: Api, lab: ShopServer
+) -> None:
+    """Playwright puts no time limit on evaluate or count: unbounded, a page whose
+    main thread never comes back would hold the run until the execution's deadline
+    (the execution would then fail, not complete)."""
+    stuck = [
+        {"description": "Open /pages/busy.html"},
+        {"description": "Wait 1 second"},
+    ]
+    tests = {
+        "Plain English": [*stuck, {"description": "Verify the page shows 'Ready'"}],
+        "Explicit": [
+            *stuck,
+            {"description": "x", "action": "assert_text", "selector": "h1", "value": "Ready"},
+        ],
+        "Next": [{"description": "Open", "action": "navigate", "value": "/health"}],
+    }
+    results = run(api, lab.url, tests, element_wait_timeout_ms=1000, screenshot_mode="on_failure")
+    by_name = {t["name"]: t for t in results["test_results"]}
+    for name in ("Plain English", "Explicit"):
+        test = by_name[name]
+        assert test["status"] == "failed", test
+        assert test["error_type"] == "timeout"
+        assert "did not respond" in test["error"]
+        assert test["trace"]  # kept; the screenshot and page archive are not tried
+        assert test["page_archive"] is None
+    assert by_name["Next"]["status"] == "passed"

@@ -11,7 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from bugbrain.runner import errors
+from bugbrain.runner import errors, quiet
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.steps import (
     MAX_WAIT_MS,
@@ -56,7 +56,7 @@ async def _poll(
     deadline = loop.time() + timeout_ms / 1000
     while True:
         try:
-            ok, actual = await check()
+            ok, actual = await quiet.bounded(check())
         except PlaywrightError:
             ok = False  # e.g. execution context destroyed mid-navigation: retry
         if ok:
@@ -279,7 +279,7 @@ async def _assert_title(page: Page, expected: str, ctx: StepContext) -> Outcome:
 async def _check_selector(locator: Locator, selector: str, action: str) -> None:
     """Fail fast on a selector Playwright cannot parse (polling would hide it)."""
     try:
-        await locator.count()
+        await quiet.bounded(locator.count())
     except PlaywrightError as exc:
         raise await errors.translate(exc, locator, selector, action) from None
 

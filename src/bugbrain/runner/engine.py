@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.runner import act, errors, evidence, failure_context, plan_step
+from bugbrain.runner import act, errors, evidence, failure_context, plan_step, quiet
 from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.screenshots import Camera
@@ -281,7 +281,7 @@ class _Runner:
                 )
             result["final_url"] = page.url if page is not None else None
             keep_page = self.spec.trace_mode != "off" and result["status"] == "failed"
-            if keep_page and camera is not None:
+            if keep_page and camera is not None and not camera.page_busy:
                 recorder.evidence["page_archive"] = await self._archive(camera, rel_dir)
         finally:
             if context is not None:
@@ -334,6 +334,11 @@ class _Runner:
             result["status"] = "failed"
             result["error"], result["error_type"] = failure.message, failure.error_type
             result["expected"], result["actual"] = failure.expected, failure.actual
+        except quiet.PageNotResponding as exc:
+            # Screenshots and the page archive would wait on it as long: none.
+            camera.page_busy = True
+            result["status"] = "failed"
+            result["error"], result["error_type"] = str(exc), errors.TIMEOUT
         except Exception as exc:
             log.exception("unexpected error in step %s", step.step_id)
             result["status"] = "failed"
@@ -343,9 +348,11 @@ class _Runner:
         result["value"] = value
         result["name"] = step_display_name(step.description, step.action, selector, value)
         failed = result["status"] == "failed"
-        if failed:
+        if failed and camera.page_busy:
+            result["context"] = {"url": page.url, "capture_error": "the page did not answer"}
+        elif failed:
             result["context"] = await failure_context.capture(page)
-        if should_screenshot(self.spec.screenshot_mode, action, failed):
+        if should_screenshot(self.spec.screenshot_mode, action, failed) and not camera.page_busy:
             result["screenshot"] = await self._screenshot(page, camera, rel_dir, file_name)
         try:
             result["url"] = page.url
@@ -370,18 +377,20 @@ class _Runner:
     ) -> str | None:
         rel = f"{rel_dir}/{file_name}.png"
         path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
-        for attempt in (1, 2):
-            try:
-                await camera.capture(path, _SCREENSHOT_TIMEOUT_MS / 1000)
-                return rel
-            except Exception as exc:
-                # A click that starts a navigation leaves no frame to capture for a
-                # moment ("Unable to capture screenshot"): let the new page load once.
-                if attempt == 1:
-                    with contextlib.suppress(Exception):
-                        await page.wait_for_load_state("load", timeout=_SCREENSHOT_TIMEOUT_MS)
-                    continue
-                log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
+        try:
+            await camera.capture(path, _SCREENSHOT_TIMEOUT_MS / 1000)
+            return rel
+        except Exception:
+            # A navigation leaves no frame to capture for a moment ("Unable to
+            # capture screenshot"; often in the headless shell): let the new page
+            # load, then take Playwright's way, which waits for a frame itself.
+            with contextlib.suppress(Exception):
+                await page.wait_for_load_state("load", timeout=_SCREENSHOT_TIMEOUT_MS)
+        try:
+            await camera.capture_when_ready(path, _SCREENSHOT_TIMEOUT_MS)
+            return rel
+        except Exception as exc:
+            log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
         return None
 
 

@@ -9,6 +9,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from bugbrain.runner import quiet
+
 # error_type values
 INVALID_STEP: Final = "invalid_step"
 VARIABLE_MISSING: Final = "variable_missing"
@@ -90,7 +92,7 @@ def net_error_code(exc: BaseException) -> str | None:
 
 async def safe_count(locator: Locator) -> int | None:
     try:
-        return await locator.count()
+        return await quiet.bounded(locator.count())
     except PlaywrightError:
         return None
 

@@ -18,13 +18,26 @@ an ordinary, traced one (slower, never wrong), and a test in
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from playwright.async_api import Page
 
 T = TypeVar("T")
+
+# These reads take milliseconds (under a second on 20,000 elements), but
+# Playwright puts no time limit on them: a page whose main thread is stuck in a
+# script would hold the step, and the whole run, until the execution's deadline.
+READ_TIMEOUT_S: Final = 5.0
+
+
+class PageNotResponding(Exception):
+    """A read of the page got no answer in time: its main thread is busy.
+
+    Not a Playwright error on purpose: the readers that shrug those off and
+    look again must not do so here, where each look would wait as long."""
 
 
 def _wrapper_kind() -> str:
@@ -48,8 +61,26 @@ def _wrapper_kind() -> str:
 _KIND = _wrapper_kind()
 
 
+async def bounded(read: Awaitable[T]) -> T:
+    """``await read`` (a Playwright read without a time limit of its own, such as
+    ``count`` or ``title``); raises PageNotResponding after ``READ_TIMEOUT_S``."""
+    try:
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            return await read
+    except TimeoutError:
+        raise PageNotResponding(
+            f"The page did not respond within {READ_TIMEOUT_S:g} s: "
+            "a script on it is probably running in a loop"
+        ) from None
+
+
 async def quietly(page: Page, call: Callable[[], Awaitable[T]]) -> T:
-    """``await call()``, its Playwright calls on ``page`` sent as internal ones."""
+    """``await call()``, its Playwright calls on ``page`` sent as internal ones,
+    within ``READ_TIMEOUT_S`` (``bounded``)."""
+    return await bounded(_internal(page, call))
+
+
+async def _internal(page: Page, call: Callable[[], Awaitable[T]]) -> T:
     impl: Any = getattr(page, "_impl_obj", None)
     result: T
     if impl is not None and _KIND == "options":

@@ -28,6 +28,7 @@ class Camera:
     def __init__(self, page: Page) -> None:
         self.page = page
         self._session: CDPSession | None = None
+        self.page_busy = False  # a read went unanswered: captures would wait as long
 
     async def _cdp(self) -> CDPSession:
         if self._session is None:
@@ -39,6 +40,11 @@ class Camera:
         async with asyncio.timeout(timeout_s):
             shot = await (await self._cdp()).send("Page.captureScreenshot", _PARAMS)
         await asyncio.to_thread(_write, path, base64.b64decode(shot["data"]))
+
+    async def capture_when_ready(self, path: str, timeout_ms: float) -> None:
+        """``capture`` through ``page.screenshot``: slower, but it waits for the page
+        to have a frame, which a page that has just navigated may not have yet."""
+        await self.page.screenshot(path=path, timeout=timeout_ms)
 
     async def archive(self, path: str, timeout_s: float) -> None:
         """Write the page (DOM, styles, images) as one MHTML file to ``path``, which
