@@ -348,10 +348,8 @@ class _Runner:
         result["value"] = value
         result["name"] = step_display_name(step.description, step.action, selector, value)
         failed = result["status"] == "failed"
-        if failed and camera.page_busy:
-            result["context"] = {"url": page.url, "capture_error": "the page did not answer"}
-        elif failed:
-            result["context"] = await failure_context.capture(page)
+        if failed:
+            result["context"] = await failure_context.capture(page, busy=camera.page_busy)
         if should_screenshot(self.spec.screenshot_mode, action, failed) and not camera.page_busy:
             result["screenshot"] = await self._screenshot(page, camera, rel_dir, file_name)
         try:

@@ -16,6 +16,7 @@ from playwright.async_api import Page
 
 from bugbrain.runner import quiet
 
+_UNANSWERED: Final = "the page did not answer (busy script?)"
 # Longest we wait for the page to answer (a page stuck in a script loop never does).
 _EVAL_TIMEOUT_S: Final = 2.0
 _NAV_SETTLE_MS: Final = 1000
@@ -187,18 +188,21 @@ CAPTURE_JS: Final = r"""() => {
 }"""
 
 
-async def capture(page: Page) -> dict[str, Any]:
-    """Signals about the page at the moment of failure; never raises."""
+async def capture(page: Page, busy: bool = False) -> dict[str, Any]:
+    """Signals about the page at the moment of failure; never raises. ``busy``: a
+    read already went unanswered, so do not wait on another one."""
     try:
         url = page.url
     except Exception:  # pragma: no cover - page.url is a cached property
         url = None
+    if busy:
+        return {"url": url, "capture_error": _UNANSWERED}
     last_error = ""
     for attempt in (1, 2):
         try:
             result = await asyncio.wait_for(quiet.evaluate(page, CAPTURE_JS), _EVAL_TIMEOUT_S)
         except TimeoutError:
-            return {"url": url, "capture_error": "the page did not answer (busy script?)"}
+            return {"url": url, "capture_error": _UNANSWERED}
         except Exception as exc:
             last_error = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             # A page navigating away loses its context: read the next one, once.

@@ -38,19 +38,13 @@ def get_artifact(
     file = ctx.store.resolve(path)
     if file is None:
         raise NotFound(f"Artifact {path} not found")
-    media, disposition = _MEDIA.get(file.suffix, (None, None))
-    return FileResponse(
-        file,
-        media_type=media,
-        filename=file.name if disposition else None,
-        content_disposition_type=disposition or "attachment",
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if file.suffix in _DOWNLOADS:  # filename= makes it an attachment
+        download = _DOWNLOADS[file.suffix]
+        return FileResponse(file, media_type=download, headers=headers, filename=file.name)
+    media = "image/png" if file.suffix == ".png" else None
+    return FileResponse(file, media_type=media, headers=headers)
 
 
 # A page archive is the tested site's markup: downloaded, never rendered as ours.
-_MEDIA = {
-    ".png": ("image/png", None),
-    ".zip": ("application/zip", "attachment"),
-    ".mhtml": ("multipart/related", "attachment"),
-}
+_DOWNLOADS = {".zip": "application/zip", ".mhtml": "multipart/related"}
