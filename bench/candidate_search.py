@@ -29,8 +29,8 @@ from typing import Any
 import common
 from playwright.async_api import Page, async_playwright
 
-from bugbrain.analysis import heal
-from bugbrain.runner import healing
+from bugbrain.elements.healing import search as heal
+from bugbrain.runner import heal_reads as healing
 from bugbrain.runner.fingerprint_js import FINGERPRINT_JS
 
 TARGET_MS = 300.0

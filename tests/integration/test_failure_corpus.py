@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bugbrain.analysis.classify import CATEGORIES, STRONG_CANDIDATE
+from bugbrain.diagnosis.classify import CATEGORIES, STRONG_CANDIDATE
 from tests.corpus.app import EMAIL, PASSWORD, create_corpus_app
 from tests.corpus.scenarios import SCENARIOS, Scenario
 from tests.support.servers import Api, BugbrainServer, ShopServer, free_port

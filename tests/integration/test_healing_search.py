@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from bugbrain.analysis import heal
-from bugbrain.runner import healing
+from bugbrain.elements.healing import search as heal
+from bugbrain.runner import heal_reads as healing
 from bugbrain.runner.engine import system_chromium
-from bugbrain.runner.healing import HealSearch
+from bugbrain.runner.heal_reads import HealSearch
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from bugbrain.runner import errors, locate
 from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.intent import Target
+from bugbrain.steps.parse import Target
 
 pytestmark = pytest.mark.browser
 

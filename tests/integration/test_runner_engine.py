@@ -25,8 +25,8 @@ from typing import Any
 import psutil
 import pytest
 
+from bugbrain.contract.spec import parse_spec
 from bugbrain.runner.engine import run_spec, system_chromium
-from bugbrain.runner.spec import parse_spec
 
 pytestmark = pytest.mark.browser
 

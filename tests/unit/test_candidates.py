@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from bugbrain.runner import candidates as cd
-from bugbrain.runner import selectors as sel
-from bugbrain.runner.dom_snapshot import Candidate, Snapshot
-from bugbrain.runner.intent import Target
-from bugbrain.runner.text_match import match_score
+from bugbrain.elements import candidates as cd
+from bugbrain.elements import selectors as sel
+from bugbrain.elements.dom import Candidate, Snapshot
+from bugbrain.elements.text_match import match_score
+from bugbrain.steps.parse import Target
 
 
 class FakePage:

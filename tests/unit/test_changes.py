@@ -1,8 +1,8 @@
-"""What changed since the last pass (bugbrain.analysis.changes), from plain dicts."""
+"""What changed since the last pass (bugbrain.diagnosis.changes), from plain dicts."""
 
 from __future__ import annotations
 
-from bugbrain.analysis.changes import changes_since_last_pass
+from bugbrain.diagnosis.changes import changes_since_last_pass
 
 THEN = {
     "tag": "button",

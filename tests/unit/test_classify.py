@@ -1,4 +1,4 @@
-"""Failure classification (bugbrain.analysis.classify): evidence in, verdict out.
+"""Failure classification (bugbrain.diagnosis.classify): evidence in, verdict out.
 
 One table row per rule and per precedence case: the category, the confidence
 band it must land in, and a piece of a fix suggestion that proves the advice is
@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bugbrain.analysis.classify import (
+from bugbrain.db import tables
+from bugbrain.diagnosis.classify import (
     CATEGORIES,
     Evidence,
     PreviousRun,
@@ -22,7 +23,6 @@ from bugbrain.analysis.classify import (
     classify,
     is_login_url,
 )
-from bugbrain.db import tables
 from bugbrain.services.failure_analysis import analysis_json, previous_runs
 from bugbrain.services.locator_cache import step_key
 

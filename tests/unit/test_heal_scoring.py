@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bugbrain.analysis import heal
-from bugbrain.analysis.heal import Candidate, Fingerprint, Ranked, Words
+from bugbrain.elements.healing import search as heal
+from bugbrain.elements.healing.search import Candidate, Fingerprint, Ranked, Words
 
 _nodes = itertools.count(100)
 

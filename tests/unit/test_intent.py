@@ -1,4 +1,4 @@
-"""Table-driven tests for plain-English step parsing (bugbrain.runner.intent)."""
+"""Table-driven tests for plain-English step parsing (bugbrain.steps.parse)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bugbrain.runner import steps
-from bugbrain.runner.intent import Intent, Target, UnparseableStepError, parse
+from bugbrain.steps import rules as steps
+from bugbrain.steps.parse import Intent, Target, UnparseableStepError, parse
 
 
 def T(text: str, role: str | None = None, **kw: Any) -> Target:  # noqa: N802

@@ -1,4 +1,4 @@
-"""Table-driven tests for the pure step vocabulary (bugbrain.runner.steps) and spec parsing."""
+"""Table-driven tests for the pure step vocabulary (bugbrain.steps.rules) and spec parsing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bugbrain.runner import steps
-from bugbrain.runner.spec import SpecError, StepSpec, parse_spec
+from bugbrain.contract.spec import SpecError, StepSpec, parse_spec
+from bugbrain.steps import rules as steps
 
 VARS = {"email": "demo@bugbrain.dev", "pw": "s3cret", "user.name": "Ann", "empty": ""}
 

@@ -11,9 +11,10 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from bugbrain.runner import errors, quiet
+from bugbrain.runner import errors
+from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.steps import (
+from bugbrain.steps.rules import (
     MAX_WAIT_MS,
     join_url,
     navigate_target,

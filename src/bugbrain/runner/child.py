@@ -26,9 +26,9 @@ from typing import Any, TextIO
 
 import psutil
 
+from bugbrain.contract.spec import RunSpec, parse_spec
 from bugbrain.runner.engine import BrowserLaunchError, Launched
 from bugbrain.runner.errors import first_line
-from bugbrain.runner.spec import RunSpec, parse_spec
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

@@ -14,12 +14,14 @@ from typing import Any, Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.runner import act, errors, evidence, failure_context, plan_step, quiet
+from bugbrain.contract.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
+from bugbrain.runner import errors, evidence, failure_context, plan_step
+from bugbrain.runner import internal_calls as quiet
+from bugbrain.runner import perform as act
 from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.screenshots import Camera
-from bugbrain.runner.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
-from bugbrain.runner.steps import (
+from bugbrain.steps.rules import (
     VariableMissingError,
     normalize_action,
     safe_name,

@@ -9,7 +9,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from bugbrain.runner import quiet
+from bugbrain.runner import internal_calls as quiet
 
 # error_type values
 INVALID_STEP: Final = "invalid_step"

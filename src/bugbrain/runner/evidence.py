@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.async_api import ConsoleMessage, Page, Request, Response
 
-from bugbrain.runner.spec import ConsoleMessage as ConsoleRecord
-from bugbrain.runner.spec import Evidence, FailedRequest
+from bugbrain.contract.spec import ConsoleMessage as ConsoleRecord
+from bugbrain.contract.spec import Evidence, FailedRequest
 
 # A page in a loop can log thousands of errors; the first ones explain it.
 MAX_ENTRIES = 50

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from playwright.async_api import Page
 
-from bugbrain.runner import quiet
+from bugbrain.runner import internal_calls as quiet
 
 _UNANSWERED: Final = "the page did not answer (busy script?)"
 # Longest we wait for the page to answer (a page stuck in a script loop never does).

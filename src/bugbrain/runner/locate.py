@@ -16,14 +16,16 @@ from typing import Any, Final, Literal
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from bugbrain.runner import candidates, errors, quiet, selectors
-from bugbrain.runner.candidates import Decision, Scored
-from bugbrain.runner.dom_snapshot import Snapshot
+from bugbrain.elements import candidates, selectors
+from bugbrain.elements.candidates import Decision, Scored
+from bugbrain.elements.dom import Snapshot
+from bugbrain.elements.messages import describe, not_found_message
+from bugbrain.elements.text_match import EXACT
+from bugbrain.runner import errors
+from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.intent import Target
-from bugbrain.runner.locator_messages import describe, not_found_message
 from bugbrain.runner.snapshot_js import SNAPSHOT_JS
-from bugbrain.runner.text_match import EXACT
+from bugbrain.steps.parse import Target
 
 _POLL_S: Final = 0.1
 # Not finding the element is their success: no suggestions needed.

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 from playwright.async_api import Page
 
+from bugbrain.contract.spec import StepSpec
 from bugbrain.runner import errors, locate
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.intent import (
+from bugbrain.steps.parse import (
     Intent,
     Target,
     UnparseableStepError,
     names_only_a_kind,
     parse,
 )
-from bugbrain.runner.spec import StepSpec
-from bugbrain.runner.steps import (
+from bugbrain.steps.rules import (
     VariableMissingError,
     normalize_action,
     substitute,

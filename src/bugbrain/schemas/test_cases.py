@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
-from bugbrain.runner.steps import ACTIONS, ALIASES, normalize_action
 from bugbrain.schemas.common import Description, Id, Name, RequestModel
+from bugbrain.steps.rules import ACTIONS, ALIASES, normalize_action
 
 TestStatus = Literal["active", "archived"]
 Priority = Literal["low", "medium", "high", "critical"]

@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bugbrain.analysis.changes import changes_since_last_pass
-from bugbrain.analysis.classify import Evidence, PreviousRun, Verdict, classify
 from bugbrain.db.tables import element_fingerprints, locator_cache, test_results
+from bugbrain.diagnosis.changes import changes_since_last_pass
+from bugbrain.diagnosis.classify import Evidence, PreviousRun, Verdict, classify
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.locator_cache import step_key
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from bugbrain.runner.dom_snapshot import Candidate, Node, Snapshot
-from bugbrain.runner.intent import Target
-from bugbrain.runner.intent_vocab import ORDINALS
-from bugbrain.runner.roles import implied_adjust, role_adjust
-from bugbrain.runner.text_match import loose, norm, similarity
+from bugbrain.elements.dom import Candidate, Node, Snapshot
+from bugbrain.elements.roles import implied_adjust, role_adjust
+from bugbrain.elements.text_match import loose, norm, similarity
+from bugbrain.steps.parse import Target
+from bugbrain.steps.words import ORDINALS
 
 _MAX_LISTED: Final = 5
 _MAX_CLOSEST: Final = 3

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bugbrain.runner.intent_phrases import (
+from bugbrain.steps.phrases import (
     TEXT_WORD,
     TOK,
     TOKEN_RE,
@@ -44,7 +44,7 @@ from bugbrain.runner.intent_phrases import (
     prepare,
     strip_filler,
 )
-from bugbrain.runner.intent_vocab import (
+from bugbrain.steps.words import (
     ART,
     BAD_TEXT,
     CMP,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final, TypeVar
 
-from bugbrain.analysis.heal_text import segment, stable_classes
-from bugbrain.runner import dom_snapshot
+from bugbrain.elements import dom as dom_snapshot
+from bugbrain.elements.healing.text import segment, stable_classes
 
 FINGERPRINT_VERSION: Final = 1
 

@@ -1,4 +1,4 @@
-"""Element phrases → :class:`Target`, for :mod:`bugbrain.runner.intent`.
+"""Element phrases → :class:`Target`, for :mod:`bugbrain.steps.parse`.
 
 Also the sentence preparation every rule relies on: quotes are masked as tokens
 (so their words never steer the grammar) and leading filler is dropped.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bugbrain.runner.intent_vocab import (
+from bugbrain.steps.words import (
     ART,
     BAD_TEXT,
     FILLER_RE,

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bugbrain.analysis.heal_records import (
+from bugbrain.elements.healing.records import (
     CONTEXT_DEPTH,
     FINGERPRINT_VERSION,
     PATH_DEPTH,
@@ -44,7 +44,7 @@ from bugbrain.analysis.heal_records import (
     Snapshot,
     as_dom_candidate,
 )
-from bugbrain.analysis.heal_score import (
+from bugbrain.elements.healing.score import (
     AMBIGUITY_GAP,
     AMBIGUITY_PENALTY,
     DISABLED_FACTOR,
@@ -71,14 +71,14 @@ from bugbrain.analysis.heal_score import (
     score_fingerprint,
     score_words,
 )
-from bugbrain.analysis.heal_selectors import (
+from bugbrain.elements.healing.selectors import (
     SELECTOR_PREFERENCE,
     Peers,
     clip,
     describe,
     selector_plan,
 )
-from bugbrain.analysis.heal_text import (
+from bugbrain.elements.healing.text import (
     cached_compact,
     family,
     ident_words,
@@ -87,7 +87,7 @@ from bugbrain.analysis.heal_text import (
     text_sim,
     words,
 )
-from bugbrain.analysis.heal_words import (
+from bugbrain.elements.healing.words import (
     Words,
     description_words,
     query_words,

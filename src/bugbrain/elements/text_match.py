@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from bugbrain.runner.dom_snapshot import Candidate
+from bugbrain.elements.dom import Candidate
 
 EXACT: Final = 100.0
 EXACTISH: Final = 96.0

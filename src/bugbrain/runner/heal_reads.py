@@ -19,11 +19,12 @@ from typing import Any, Final
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from bugbrain.analysis import heal
-from bugbrain.runner import errors, quiet
-from bugbrain.runner.dom_snapshot import Node, Snapshot
+from bugbrain.elements.dom import Node, Snapshot
+from bugbrain.elements.healing import search as heal
+from bugbrain.elements.selectors import scoped_selector_plan
+from bugbrain.runner import errors
+from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.fingerprint_js import FINGERPRINT_JS
-from bugbrain.runner.selectors import scoped_selector_plan
 
 # Elements one snapshot records at most.
 MAX_ELEMENTS: Final = 25_000

@@ -1,7 +1,7 @@
 """The records one DOM snapshot (``snapshot_js``) returns, decoded from its JSON.
 
 :class:`Snapshot` holds the page tree (:class:`Node`) and the elements a step may be
-about (:class:`Candidate`); scoring happens in :mod:`bugbrain.runner.candidates`.
+about (:class:`Candidate`); scoring happens in :mod:`bugbrain.elements.candidates`.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Final
 
-from bugbrain.runner import selectors
-from bugbrain.runner.roles import CHECKABLE_ROLES, TEXT_ENTRY_ROLES
-from bugbrain.runner.text_match import STOPWORDS, compact, identifier_words, loose, norm, stem
+from bugbrain.elements import selectors
+from bugbrain.elements.roles import CHECKABLE_ROLES, TEXT_ENTRY_ROLES
+from bugbrain.elements.text_match import STOPWORDS, compact, identifier_words, loose, norm, stem
 
 _CLICKABLE_ROLES: Final = frozenset({"button", "link", "menuitem", "tab", "treeitem", "option"})
 

@@ -4,9 +4,9 @@
 :class:`Snapshot` and asks :func:`decide` which element the words mean. Everything
 here is deterministic so it can be unit-tested with tables of fake records.
 
-Scores: the text match (:mod:`~bugbrain.runner.text_match`, 0-100); the role the
+Scores: the text match (:mod:`~bugbrain.elements.text_match`, 0-100); the role the
 sentence or the action implies adds 0 or a small penalty or rules the element out
-(:mod:`~bugbrain.runner.roles`); enabled and clickable elements get a few points for
+(:mod:`~bugbrain.elements.roles`); enabled and clickable elements get a few points for
 actions. Below :data:`MIN_SCORE` an element does not match at all. "within" and
 "near" then narrow the matches to one container or the closest ones.
 """
@@ -18,16 +18,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from bugbrain.runner.dom_snapshot import MAX_RECORDS, Candidate, Snapshot
-from bugbrain.runner.intent import Target
-from bugbrain.runner.locator_messages import (
+from bugbrain.elements.dom import MAX_RECORDS, Candidate, Snapshot
+from bugbrain.elements.messages import (
     ambiguous_message,
     describe,
     hidden_message,
     not_found_message,
     ordinal_message,
 )
-from bugbrain.runner.roles import (
+from bugbrain.elements.roles import (
     CONTAINER_ROLES,
     CONTROL_ROLES,
     IMPLIED_ROLES,
@@ -36,7 +35,7 @@ from bugbrain.runner.roles import (
     role_adjust,
     role_word,
 )
-from bugbrain.runner.text_match import (
+from bugbrain.elements.text_match import (
     COMPACT,
     EXACTISH,
     STOPWORDS,
@@ -47,6 +46,7 @@ from bugbrain.runner.text_match import (
     stem,
     text_score,
 )
+from bugbrain.steps.parse import Target
 
 MIN_SCORE: Final = 40.0
 # Text score of every element when the words name only a kind ("the checkbox").

@@ -13,10 +13,12 @@ from typing import Any, Final
 
 from playwright.async_api import Page
 
-from bugbrain.runner import errors, healing, plan_step, quiet
+from bugbrain.contract.spec import RunSpec, StepResult, StepSpec
+from bugbrain.runner import errors, plan_step
+from bugbrain.runner import heal_reads as healing
+from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.actions import StepContext, execute_step
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.spec import RunSpec, StepResult, StepSpec
 
 # Actions whose element may be replaced by a heal. Never assertions that
 # something is absent, nor counts: healing those would hide a real change.

@@ -1,4 +1,4 @@
-"""Vocabulary for :mod:`bugbrain.runner.intent`: word tables and regex fragments.
+"""Vocabulary for :mod:`bugbrain.steps.parse`: word tables and regex fragments.
 
 Plain data (role and container words, numbers, ordinals, key names, filler and
 assertion phrasings) plus :func:`key_name`; no sentence parsing happens here.

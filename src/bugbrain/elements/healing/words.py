@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bugbrain.analysis.heal_records import Fingerprint
-from bugbrain.analysis.heal_text import (
+from bugbrain.elements.healing.records import Fingerprint
+from bugbrain.elements.healing.text import (
     KIND_WORDS,
     NOISE_WORDS,
     TAG_KINDS,
@@ -17,9 +17,9 @@ from bugbrain.analysis.heal_text import (
     synonym_phrases,
     words,
 )
-from bugbrain.runner.intent import UnparseableStepError
-from bugbrain.runner.intent import parse as parse_step
-from bugbrain.runner.text_match import STOPWORDS, identifier_words, loose, stem
+from bugbrain.elements.text_match import STOPWORDS, identifier_words, loose, stem
+from bugbrain.steps.parse import UnparseableStepError
+from bugbrain.steps.parse import parse as parse_step
 
 # Verbs and filler of a step description that never name the element.
 _STEP_WORDS: Final = frozenset(

@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from bugbrain.analysis.heal_records import (
+from bugbrain.elements import selectors
+from bugbrain.elements.healing.records import (
     CONTEXT_DEPTH,
     PATH_DEPTH,
     Box,
@@ -17,7 +18,7 @@ from bugbrain.analysis.heal_records import (
     Fingerprint,
     as_dom_candidate,
 )
-from bugbrain.analysis.heal_text import (
+from bugbrain.elements.healing.text import (
     cached_compact,
     cached_norm,
     family,
@@ -28,9 +29,8 @@ from bugbrain.analysis.heal_text import (
     text_sim,
     words,
 )
-from bugbrain.analysis.heal_words import Words
-from bugbrain.runner import selectors
-from bugbrain.runner.roles import IMPLIED_ROLES, INTERACTIVE_ROLES, implied_adjust
+from bugbrain.elements.healing.words import Words
+from bugbrain.elements.roles import IMPLIED_ROLES, INTERACTIVE_ROLES, implied_adjust
 
 # ------------------------------------------------------------------ weights and thresholds
 

@@ -45,9 +45,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bugbrain.analysis import fixes
-from bugbrain.analysis.fixes import Advice
-from bugbrain.analysis.signals import (
+from bugbrain.diagnosis import advice as fixes
+from bugbrain.diagnosis.advice import Advice
+from bugbrain.diagnosis.signals import (
     NO_REASON,
     STRONG_CANDIDATE,
     Evidence,

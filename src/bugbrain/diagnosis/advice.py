@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
-from bugbrain.analysis.signals import Facts, as_text, clip, request_line, request_text
+from bugbrain.diagnosis.signals import Facts, as_text, clip, request_line, request_text
 
 Advice: TypeAlias = tuple[str, list[str]]  # (description, fix suggestions)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
-from bugbrain.runner.steps import SCREENSHOT_MODES
+from bugbrain.steps.rules import SCREENSHOT_MODES
 
 StepStatus = Literal["passed", "failed", "skipped"]
 TRACE_MODES = ("off", "on_failure", "always")

@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from bugbrain.runner.dom_snapshot import Candidate, Snapshot
-from bugbrain.runner.intent import Target
-from bugbrain.runner.roles import INTERACTIVE_ROLES, role_word
+from bugbrain.elements.dom import Candidate, Snapshot
+from bugbrain.elements.roles import INTERACTIVE_ROLES, role_word
+from bugbrain.steps.parse import Target
 
 _UNSTABLE_ID_RE: Final = re.compile(
     r"\d{3,}|^:|^[0-9a-f]{8}-|^(?:ember|ext-gen|yui_|gwt-uid|mui-|radix-|headlessui-|react-)"

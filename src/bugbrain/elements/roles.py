@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
-from bugbrain.runner.dom_snapshot import Candidate
-from bugbrain.runner.text_match import loose
+from bugbrain.elements.dom import Candidate
+from bugbrain.elements.text_match import loose
 
 INTERACTIVE_ROLES: Final = frozenset(
     {

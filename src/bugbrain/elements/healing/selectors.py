@@ -8,14 +8,14 @@ from collections import Counter
 from functools import cached_property
 from typing import Final
 
-from bugbrain.analysis.heal_records import (
+from bugbrain.elements import selectors
+from bugbrain.elements.healing.records import (
     PATH_DEPTH,
     Candidate,
     Fingerprint,
     Snapshot,
     as_dom_candidate,
 )
-from bugbrain.runner import selectors
 
 # Selector kinds, most stable first (the order of :func:`selector_plan`).
 SELECTOR_PREFERENCE: Final = (
