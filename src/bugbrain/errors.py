@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 
 class BugbrainError(Exception):
-    code = "error"
+    code = "error"  # not vocabulary: the API's generic error code
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

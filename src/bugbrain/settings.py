@@ -68,7 +68,7 @@ def _coerce(name: str, raw: str, target: Any) -> Any:
             lowered = raw.strip().lower()
             if lowered in {"1", "true", "yes", "on"}:
                 return True
-            if lowered in {"0", "false", "no", "off"}:
+            if lowered in {"0", "false", "no", "off"}:  # not vocabulary: words for false
                 return False
             raise ValueError(raw)
         if target is int:

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from bugbrain.vocabulary import HealingMode, TraceMode
+
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC, on every backend alike."""
@@ -124,9 +126,9 @@ test_plans = sa.Table(
     sa.Column("element_wait_timeout_ms", sa.Integer(), nullable=False),
     sa.Column("browser", sa.String(20), nullable=False),
     sa.Column("retries", sa.Integer(), nullable=False, server_default="0"),
-    sa.Column("trace_mode", sa.String(20), nullable=False, server_default="on_failure"),
+    sa.Column("trace_mode", sa.String(20), nullable=False, server_default=TraceMode.ON_FAILURE),
     sa.Column("trace_snapshots", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("healing", sa.String(20), nullable=False, server_default="suggest"),
+    sa.Column("healing", sa.String(20), nullable=False, server_default=HealingMode.SUGGEST),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
 )
@@ -180,7 +182,7 @@ test_results = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("started_at", UTCDateTime(), nullable=True),
     sa.Column("duration_ms", sa.Integer(), nullable=True),
-    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("error", sa.Text(), nullable=True),  # not vocabulary: a column
     sa.Column("error_type", sa.String(40), nullable=True),
     sa.Column("failed_step_id", sa.String(40), nullable=True),
     sa.Column("screenshot", sa.String(500), nullable=True),

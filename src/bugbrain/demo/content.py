@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bugbrain.demo.shop import DEMO_EMAIL, DEMO_PASSWORD
+from bugbrain.vocabulary import Action
 
 Step = dict[str, Any]
 
@@ -21,10 +22,10 @@ def _words(*sentences: str) -> list[Step]:
 
 
 LOGIN: list[Step] = [
-    _step("Open the login page", "navigate", value="/login"),
-    _step("Enter the email", "fill", "#email", "{{email}}"),
-    _step("Enter the password", "fill", "#password", "{{password}}"),
-    _step("Click Sign in", "click", "#login-btn"),
+    _step("Open the login page", Action.NAVIGATE, value="/login"),
+    _step("Enter the email", Action.FILL, "#email", "{{email}}"),
+    _step("Enter the password", Action.FILL, "#password", "{{password}}"),
+    _step("Click Sign in", Action.CLICK, "#login-btn"),
 ]
 
 
@@ -50,11 +51,11 @@ def test_cases() -> list[dict[str, Any]]:
             "tags": ["cart"],
             "steps": [
                 *LOGIN,
-                _step("Add the Blue Mug", "click", "[data-testid=add-to-cart-blue-mug]"),
-                _step("See the confirmation", "assert_text", value="Added Blue Mug to cart"),
-                _step("Open the cart", "click", "#cart-link"),
-                _step("The mug is in the cart", "assert_text", ".cart-table", "Blue Mug"),
-                _step("The total is right", "assert_text", ".cart-total", "$12.00"),
+                _step("Add the Blue Mug", Action.CLICK, "[data-testid=add-to-cart-blue-mug]"),
+                _step("See the confirmation", Action.ASSERT_TEXT, value="Added Blue Mug to cart"),
+                _step("Open the cart", Action.CLICK, "#cart-link"),
+                _step("The mug is in the cart", Action.ASSERT_TEXT, ".cart-table", "Blue Mug"),
+                _step("The total is right", Action.ASSERT_TEXT, ".cart-total", "$12.00"),
             ],
         },
         {
@@ -82,12 +83,12 @@ def test_cases() -> list[dict[str, Any]]:
             "tags": ["checkout", "validation"],
             "steps": [
                 *LOGIN,
-                _step("Add a Notebook", "click", "[data-testid=add-to-cart-notebook]"),
-                _step("Go to checkout", "navigate", value="/checkout"),
-                _step("Place the order without details", "click", "#place-order"),
+                _step("Add a Notebook", Action.CLICK, "[data-testid=add-to-cart-notebook]"),
+                _step("Go to checkout", Action.NAVIGATE, value="/checkout"),
+                _step("Place the order without details", Action.CLICK, "#place-order"),
                 _step(
                     "See the validation message",
-                    "assert_text",
+                    Action.ASSERT_TEXT,
                     "[role=alert]",
                     "Full name is required",
                 ),
@@ -98,12 +99,12 @@ def test_cases() -> list[dict[str, Any]]:
             "priority": "high",
             "tags": ["auth"],
             "steps": [
-                _step("Open the login page", "navigate", value="/login"),
-                _step("Enter the email", "fill", "#email", "{{email}}"),
-                _step("Enter a wrong password", "fill", "#password", "not-the-password"),
-                _step("Press Enter", "press", "#password", "Enter"),
-                _step("See the error", "assert_text", ".error", "Invalid email or password"),
-                _step("Still on the login page", "assert_title", value="Login"),
+                _step("Open the login page", Action.NAVIGATE, value="/login"),
+                _step("Enter the email", Action.FILL, "#email", "{{email}}"),
+                _step("Enter a wrong password", Action.FILL, "#password", "not-the-password"),
+                _step("Press Enter", Action.PRESS, "#password", "Enter"),
+                _step("See the error", Action.ASSERT_TEXT, ".error", "Invalid email or password"),
+                _step("Still on the login page", Action.ASSERT_TITLE, value="Login"),
             ],
         },
         {
@@ -113,8 +114,8 @@ def test_cases() -> list[dict[str, Any]]:
             "tags": ["demo-failure"],
             "steps": [
                 *LOGIN,
-                _step("Save the Red Mug for later", "click", ".add-to-wishlist-btn"),
-                _step("See it in the wishlist", "assert_text", value="Saved for later"),
+                _step("Save the Red Mug for later", Action.CLICK, ".add-to-wishlist-btn"),
+                _step("See it in the wishlist", Action.ASSERT_TEXT, value="Saved for later"),
             ],
         },
     ]

@@ -11,14 +11,13 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 from bugbrain.diagnosis.signals import Facts, as_text, clip, request_line, request_text
+from bugbrain.vocabulary import VALUE_CHECKS, Action, StepErrorType
 
 Advice: TypeAlias = tuple[str, list[str]]  # (description, fix suggestions)
 
 _UPDATE_EXPECTED: Final = (
     "If the application changed on purpose, update the expected value in the step"
 )
-# Checks whose actual value is worth proposing as the new expected one.
-_VALUE_ASSERTS: Final = frozenset({"assert_url", "assert_title", "assert_count", "assert_value"})
 _ASSERTED: Final = {
     "assert_url": "URL",
     "assert_title": "title",
@@ -92,7 +91,7 @@ def timed_out(f: Facts) -> Advice:
             "time for it (and slow scripts, images or fonts that delay the load event)"
         )
     elif waited:
-        if f.action == "wait" and as_text(f.step.get("value")).strip().isdigit():
+        if f.action == Action.WAIT and as_text(f.step.get("value")).strip().isdigit():
             fixes.append(
                 f"Raise this wait step's timeout from {waited} ms to {raise_to(waited)} ms"
             )
@@ -271,7 +270,7 @@ def request_failed(f: Facts, req: Mapping[str, Any]) -> Advice:
     if isinstance(status, int) and status >= 500:
         fix = f"Fix the server error behind {line} (HTTP {status}): check that endpoint's logs"
     elif status is None:
-        fix = (
+        fix = (  # not vocabulary: words
             f"{line} did not complete ({as_text(req.get('failure')) or 'failed'}): check that "
             "the API is reachable from the browser and answers in time"
         )
@@ -333,7 +332,7 @@ def not_interactable(f: Facts, reason: str) -> Advice:
             f"Another element sits on top of '{sel}': close it, scroll, or wait for it "
             "to go away before this step"
         )
-    elif "disabled" in reason:
+    elif "disabled" in reason:  # not vocabulary: words
         fix = (
             f"'{sel}' is disabled: complete what enables it first (required fields, a "
             "checkbox, a previous step), or add a wait step until it is enabled"
@@ -364,7 +363,7 @@ def not_interactable(f: Facts, reason: str) -> Advice:
 
 def ambiguous(f: Facts) -> Advice:
     sel = f.selector
-    if sel and f.kind == "ambiguous_selector":
+    if sel and f.kind == StepErrorType.AMBIGUOUS_SELECTOR:
         return (
             f"The '{sel}' selector matched {f.match_count} elements, so the step could not "
             "tell which one to use: the page gained a similar element.",
@@ -436,7 +435,7 @@ def mismatch(f: Facts) -> Advice:
     return description, [
         f"The page showed {shown!r} where {expected!r} was expected",
         f"If the application changed on purpose, update the expected value to {actual!r}"
-        if actual and f.action in _VALUE_ASSERTS
+        if actual and f.action in VALUE_CHECKS
         else _UPDATE_EXPECTED,
     ]
 
@@ -446,11 +445,11 @@ def mismatch(f: Facts) -> Advice:
 
 def unknown(f: Facts) -> Advice:
     error = f.ev.error
-    if f.kind == "invalid_step":
+    if f.kind == StepErrorType.INVALID_STEP:
         return f"The step itself is invalid, not the application: {error}", [
             f"Fix the step definition: {error}"
         ]
-    if f.kind == "variable_missing":
+    if f.kind == StepErrorType.VARIABLE_MISSING:
         return f"The step uses a variable that is not defined: {error}", [
             f"Define the variable in the project, environment or execution variables ({error})"
         ]

@@ -59,6 +59,7 @@ from bugbrain.diagnosis.signals import (
     read_facts,
     request_text,
 )
+from bugbrain.vocabulary import FailureCategory, StepErrorType
 
 __all__ = [
     "CATEGORIES",
@@ -71,23 +72,13 @@ __all__ = [
     "is_login_url",
 ]
 
-CATEGORIES: Final = (
-    "selector_changed",
-    "element_not_interactable",
-    "assertion_failed",
-    "timeout",
-    "navigation_error",
-    "network_error",
-    "javascript_error",
-    "authentication_failed",
-    "unknown",
-)
+CATEGORIES: Final = tuple(FailureCategory)
 UNKNOWN_CONFIDENCE: Final = 0.3
 
 
 @dataclass
 class Verdict:
-    category: str
+    category: FailureCategory
     confidence: float
     description: str
     fix_suggestions: list[str]
@@ -111,7 +102,7 @@ def classify(ev: Evidence) -> Verdict:
 # --------------------------------------------------------------------------- helpers
 
 
-def _verdict(f: Facts, category: str, confidence: float, advice: Advice) -> Verdict:
+def _verdict(f: Facts, category: FailureCategory, confidence: float, advice: Advice) -> Verdict:
     description, suggestions = advice
     return Verdict(
         category, round(confidence, 2), description, suggestions, expected_selector=f.selector
@@ -122,7 +113,7 @@ def _add_context_signals(f: Facts, v: Verdict) -> None:
     if f.ignored_requests:
         urls = ", ".join(as_text(r.get("url")) for r in f.ignored_requests[:2])
         v.signals.append(f"ignored failed request(s) that page content does not need: {urls}")
-    if v.category != "javascript_error" and (f.js_errors or f.js_console):
+    if v.category != FailureCategory.JAVASCRIPT_ERROR and (f.js_errors or f.js_console):
         first = (f.js_errors or f.js_console)[0]
         v.signals.append(f"script error also seen (not the cause): {clip(first, 80)}")
 
@@ -148,7 +139,7 @@ def _candidate_details(f: Facts, v: Verdict) -> None:
 def _deadline(f: Facts) -> Verdict | None:
     if not f.ev.deadline_exceeded:
         return None
-    v = _verdict(f, "timeout", 0.9, fixes.deadline(f))
+    v = _verdict(f, FailureCategory.TIMEOUT, 0.9, fixes.deadline(f))
     v.signals.append("execution deadline exceeded (failure_reason timeout)")
     limit = f.ev.execution_timeout_s
     if limit:
@@ -161,17 +152,17 @@ def _deadline(f: Facts) -> Verdict | None:
 def _auth_document(f: Facts) -> Verdict | None:
     if f.doc_status not in (401, 403):
         return None
-    v = _verdict(f, "authentication_failed", 0.9, fixes.auth_document(f))
+    v = _verdict(f, FailureCategory.AUTHENTICATION_FAILED, 0.9, fixes.auth_document(f))
     v.signals.append(f"document HTTP status {f.doc_status}")
     v.details["document_status"] = f.doc_status
     return v
 
 
 def _navigation(f: Facts) -> Verdict | None:
-    failed = f.kind == "navigation_error"
+    failed = f.kind == StepErrorType.NAVIGATION_ERROR
     if not (failed or f.net_error or f.crashed or f.error_page or f.bad_status):
         return None
-    if f.kind in ("invalid_step", "variable_missing"):
+    if f.kind in (StepErrorType.INVALID_STEP, StepErrorType.VARIABLE_MISSING):
         return None
     if failed or f.net_error:
         confidence = 0.95
@@ -179,7 +170,7 @@ def _navigation(f: Facts) -> Verdict | None:
         confidence = 0.85
     else:
         confidence = 0.75  # only the page's looks say it is an error page
-    v = _verdict(f, "navigation_error", confidence, fixes.navigation(f))
+    v = _verdict(f, FailureCategory.NAVIGATION_ERROR, confidence, fixes.navigation(f))
     if failed:
         v.signals.append("the navigation failed")
     if f.net_error:
@@ -191,7 +182,12 @@ def _navigation(f: Facts) -> Verdict | None:
         v.signals.append(f"error page: {reason}")
     if f.crashed:
         v.signals.append("the page crashed")
-    if f.kind not in ("navigation_error", "timeout", "error", ""):
+    if f.kind not in (
+        StepErrorType.NAVIGATION_ERROR,
+        StepErrorType.TIMEOUT,
+        StepErrorType.ERROR,
+        "",
+    ):
         v.signals.append(f"the step's own error ({f.kind}) is a consequence")
     if f.doc_status is not None:
         v.details["document_status"] = f.doc_status
@@ -199,40 +195,48 @@ def _navigation(f: Facts) -> Verdict | None:
 
 
 def _authentication(f: Facts) -> Verdict | None:
-    if f.kind in ("invalid_step", "variable_missing", "element_not_interactable"):
+    if f.kind in (
+        StepErrorType.INVALID_STEP,
+        StepErrorType.VARIABLE_MISSING,
+        StepErrorType.ELEMENT_NOT_INTERACTABLE,
+    ):
         return None
     if f.on_login_page:
         if f.login_opened_at is None:
-            v = _verdict(f, "authentication_failed", 0.9, fixes.login_bounce(f))
+            v = _verdict(f, FailureCategory.AUTHENTICATION_FAILED, 0.9, fixes.login_bounce(f))
             v.signals.append(f"bounced to a login page: {f.url}")
             return v
         signed_in = f.signed_in_url
         if signed_in:
-            v = _verdict(f, "authentication_failed", 0.85, fixes.session_lost(f, signed_in))
+            v = _verdict(
+                f, FailureCategory.AUTHENTICATION_FAILED, 0.85, fixes.session_lost(f, signed_in)
+            )
             v.signals.append(f"left the login page, then bounced back to it: {f.url}")
             return v
         if f.expects_rejection:
             return None  # the test checks the rejection itself: its text is the assertion
         message, submitted = f.auth_message, f.submitted_on_login
-        content_failed = f.kind == "assertion_failed" or f.element_missing
+        content_failed = f.kind == StepErrorType.ASSERTION_FAILED or f.element_missing
         if message and (submitted or content_failed):
-            v = _verdict(f, "authentication_failed", 0.9, fixes.login_rejected(message))
+            v = _verdict(
+                f, FailureCategory.AUTHENTICATION_FAILED, 0.9, fixes.login_rejected(message)
+            )
             v.signals.append(f"login page shows '{message}'")
             v.details["page_message"] = message
             return v
         if submitted and content_failed and not f.strong_candidate:
-            v = _verdict(f, "authentication_failed", 0.7, fixes.login_not_accepted(f))
+            v = _verdict(f, FailureCategory.AUTHENTICATION_FAILED, 0.7, fixes.login_not_accepted(f))
             v.signals.append("still on the login page after submitting it")
             return v
-    if f.auth_requests and (f.explainable or f.kind == "timeout"):
+    if f.auth_requests and (f.explainable or f.kind == StepErrorType.TIMEOUT):
         req = f.auth_requests[0]
-        v = _verdict(f, "authentication_failed", 0.8, fixes.request_refused(req))
+        v = _verdict(f, FailureCategory.AUTHENTICATION_FAILED, 0.8, fixes.request_refused(req))
         v.signals.append(f"request refused: {request_text(req)}")
         v.details["failed_request"] = dict(req)
         return v
     access = f.access_message
     if access and f.explainable and not f.expects_rejection:
-        v = _verdict(f, "authentication_failed", 0.7, fixes.access_denied(access))
+        v = _verdict(f, FailureCategory.AUTHENTICATION_FAILED, 0.7, fixes.access_denied(access))
         v.signals.append(f"page says '{access}'")
         v.details["page_message"] = access
         return v
@@ -244,7 +248,7 @@ def _came_late(f: Facts) -> Verdict | None:
     very selector: the page was slow, nothing was renamed."""
     if not (f.element_missing and f.found_later):
         return None
-    v = _verdict(f, "timeout", 0.75, fixes.came_late(f))
+    v = _verdict(f, FailureCategory.TIMEOUT, 0.75, fixes.came_late(f))
     v.signals.append(f"'{f.selector}' appeared after the step gave up (found by the heal search)")
     _timeout_details(v, f.element_timeout)
     return v
@@ -257,12 +261,12 @@ def _strong_replacement(f: Facts) -> Verdict | None:
 
 
 def _timeout(f: Facts) -> Verdict | None:
-    if f.kind == "timeout":
+    if f.kind == StepErrorType.TIMEOUT:
         if f.element_wait_timeout and (f.app_failed or (f.js_errors and not f.ctx.get("busy"))):
             return None  # a failed request or a crashed script explains it (later rules)
         waited = f.waited_ms
         navigation = f.navigation_timed_out
-        v = _verdict(f, "timeout", 0.9 if navigation else 0.85, fixes.timed_out(f))
+        v = _verdict(f, FailureCategory.TIMEOUT, 0.9 if navigation else 0.85, fixes.timed_out(f))
         v.signals.append("timeout error" + (f" after {waited} ms" if waited else ""))
         if not navigation:
             _timeout_details(v, waited)
@@ -271,7 +275,9 @@ def _timeout(f: Facts) -> Verdict | None:
         return v
     if not (f.busy and (f.content_missing or f.shows_loading)) or f.app_failed:
         return None
-    v = _verdict(f, "timeout", 0.8 if f.content_missing else 0.7, fixes.still_loading(f))
+    v = _verdict(
+        f, FailureCategory.TIMEOUT, 0.8 if f.content_missing else 0.7, fixes.still_loading(f)
+    )
     v.signals.append(f"page busy: {f.busy_text}")
     if f.element_missing:
         v.signals.append("element not found while the page was loading")
@@ -286,7 +292,9 @@ def _network(f: Facts) -> Verdict | None:
     if not strong and not (f.app_weak and f.content_missing and not f.busy):
         return None
     req = (f.app_failed or f.app_weak)[0]
-    v = _verdict(f, "network_error", 0.85 if strong else 0.65, fixes.request_failed(f, req))
+    v = _verdict(
+        f, FailureCategory.NETWORK_ERROR, 0.85 if strong else 0.65, fixes.request_failed(f, req)
+    )
     v.signals.append(f"failed app request: {request_text(req)}")
     more = len(f.app_failed) + len(f.app_weak) - 1
     if more > 0:
@@ -303,7 +311,7 @@ def _javascript(f: Facts) -> Verdict | None:
     else:
         return None
     advice = fixes.script_error(f, first, uncaught)
-    v = _verdict(f, "javascript_error", 0.8 if uncaught else 0.65, advice)
+    v = _verdict(f, FailureCategory.JAVASCRIPT_ERROR, 0.8 if uncaught else 0.65, advice)
     v.signals.append(("uncaught exception: " if uncaught else "console error: ") + clip(first))
     count = len(f.js_errors) + len(f.js_console)
     if count > 1:
@@ -313,14 +321,14 @@ def _javascript(f: Facts) -> Verdict | None:
 
 
 def _not_interactable(f: Facts) -> Verdict | None:
-    if f.kind != "element_not_interactable":
+    if f.kind != StepErrorType.ELEMENT_NOT_INTERACTABLE:
         return None
     found = f.unusable_reason
     if found == NO_REASON and not f.overlay:
         return _action_ran_out(f)
     reason = "not usable" if found is None else found
     advice = fixes.not_interactable(f, reason)
-    v = _verdict(f, "element_not_interactable", 0.8 if found is None else 0.9, advice)
+    v = _verdict(f, FailureCategory.ELEMENT_NOT_INTERACTABLE, 0.8 if found is None else 0.9, advice)
     v.signals.append(f"element found but {reason}")
     v.details["reason"] = reason
     if "covered" in reason and f.overlay:
@@ -334,7 +342,9 @@ def _action_ran_out(f: Facts) -> Verdict:
     """Visible, enabled, uncovered, and still the action timed out: the page
     was too slow (often a navigation the action started that did not finish)."""
     before = f.moved_from
-    v = _verdict(f, "timeout", 0.6 if before is None else 0.7, fixes.action_ran_out(f))
+    v = _verdict(
+        f, FailureCategory.TIMEOUT, 0.6 if before is None else 0.7, fixes.action_ran_out(f)
+    )
     v.signals.append("the action timed out with no reason found (visible, enabled, uncovered)")
     if before is not None:
         v.signals.append(f"a navigation was under way: {before} → {f.url}")
@@ -344,7 +354,7 @@ def _action_ran_out(f: Facts) -> Verdict:
 
 def _selector_changed(f: Facts) -> Verdict | None:
     if f.ambiguous:
-        v = _verdict(f, "selector_changed", 0.8, fixes.ambiguous(f))
+        v = _verdict(f, FailureCategory.SELECTOR_CHANGED, 0.8, fixes.ambiguous(f))
         v.signals.append(
             f"{'selector' if f.selector else 'words'} matched {f.match_count} elements"
         )
@@ -359,7 +369,7 @@ def _selector_changed(f: Facts) -> Verdict | None:
         confidence = 0.5
     else:
         confidence = 0.75 if prev and prev.selector else 0.7
-    v = _verdict(f, "selector_changed", confidence, fixes.selector_missing(f))
+    v = _verdict(f, FailureCategory.SELECTOR_CHANGED, confidence, fixes.selector_missing(f))
     v.signals.append("element not found on an otherwise healthy page")
     if f.best is not None:
         best = as_text(f.best.get("selector"))
@@ -376,14 +386,14 @@ def _selector_changed(f: Facts) -> Verdict | None:
 
 def _assertion(f: Facts) -> Verdict | None:
     if f.option_missing:
-        v = _verdict(f, "assertion_failed", 0.6, fixes.option_missing(f))
+        v = _verdict(f, FailureCategory.ASSERTION_FAILED, 0.6, fixes.option_missing(f))
         v.signals.append("the option is not in the list")
         return v
-    if f.kind != "assertion_failed":
+    if f.kind != StepErrorType.ASSERTION_FAILED:
         return None
     expected, actual = f.step.get("expected"), f.step.get("actual")
     both = expected is not None and actual is not None
-    v = _verdict(f, "assertion_failed", 0.9 if both else 0.8, fixes.mismatch(f))
+    v = _verdict(f, FailureCategory.ASSERTION_FAILED, 0.9 if both else 0.8, fixes.mismatch(f))
     v.signals.append("assertion mismatch on a healthy page")
     if expected is not None:
         v.details.update(expected=expected, actual=actual)
@@ -393,7 +403,7 @@ def _assertion(f: Facts) -> Verdict | None:
 
 
 def _unknown(f: Facts) -> Verdict:
-    v = _verdict(f, "unknown", UNKNOWN_CONFIDENCE, fixes.unknown(f))
+    v = _verdict(f, FailureCategory.UNKNOWN, UNKNOWN_CONFIDENCE, fixes.unknown(f))
     v.signals.append(f"error type {f.kind or 'none'}")
     return v
 

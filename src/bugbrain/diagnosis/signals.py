@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from bugbrain.vocabulary import (
+    AMBIGUOUS,
+    CONTENT_CHECKS,
+    PAGE_CHECKS,
+    SUBMITTING,
+    Action,
+    StepErrorType,
+    TestStatus,
+)
+
 # A heal candidate at least this similar is "the same element, renamed".
 STRONG_CANDIDATE: Final = 0.8
 # errors.translate's reason when nothing specific was found.
@@ -55,12 +65,6 @@ _REJECTION: Final = re.compile(
 _PLACEHOLDER_TEXT: Final = re.compile(r"^\s*(loading|please wait|…|\.\.\.)?\W*\s*$", re.IGNORECASE)
 _LOADING: Final = re.compile(r"\bloading\b", re.IGNORECASE)
 
-_CONTENT_ASSERTS: Final = frozenset(
-    {"assert_text", "assert_visible", "assert_count", "assert_value"}
-)
-_PAGE_ASSERTS: Final = frozenset({"assert_url", "assert_title"})
-_AMBIGUOUS: Final = frozenset({"ambiguous_selector", "ambiguous_target"})
-_SUBMIT_ACTIONS: Final = frozenset({"click", "press", "check"})
 _APP_REQUESTS: Final = frozenset({"fetch", "xhr", "eventsource", "websocket"})
 
 
@@ -131,7 +135,9 @@ def request_line(req: Mapping[str, Any]) -> str:
 def request_text(req: Mapping[str, Any]) -> str:
     """``GET http://… → HTTP 500`` (or the failure)."""
     status = req.get("status")
-    how = f"HTTP {status}" if status is not None else as_text(req.get("failure")) or "failed"
+    how = (
+        f"HTTP {status}" if status is not None else as_text(req.get("failure")) or "failed"
+    )  # not vocabulary: words
     return f"{request_line(req)} → {how}"
 
 
@@ -221,15 +227,17 @@ class Facts:
 
     @property
     def option_missing(self) -> bool:
-        return self.kind == "element_not_found" and bool(_OPTION_MISSING.match(self.ev.error))
+        return self.kind == StepErrorType.ELEMENT_NOT_FOUND and bool(
+            _OPTION_MISSING.match(self.ev.error)
+        )
 
     @property
     def element_missing(self) -> bool:
-        return self.kind == "element_not_found" and not self.option_missing
+        return self.kind == StepErrorType.ELEMENT_NOT_FOUND and not self.option_missing
 
     @property
     def ambiguous(self) -> bool:
-        return self.kind in _AMBIGUOUS
+        return self.kind in AMBIGUOUS
 
     @property
     def match_count(self) -> str:
@@ -249,15 +257,19 @@ class Facts:
 
     @property
     def content_assert(self) -> bool:
-        return self.kind == "assertion_failed" and self.action in _CONTENT_ASSERTS
+        return self.kind == StepErrorType.ASSERTION_FAILED and self.action in CONTENT_CHECKS
 
     @property
     def page_assert(self) -> bool:
-        return self.kind == "assertion_failed" and self.action in _PAGE_ASSERTS
+        return self.kind == StepErrorType.ASSERTION_FAILED and self.action in PAGE_CHECKS
 
     @property
     def element_wait_timeout(self) -> bool:
-        return self.kind == "timeout" and self.action in ("wait", "wait_hidden", "")
+        return self.kind == StepErrorType.TIMEOUT and self.action in (
+            Action.WAIT,
+            Action.WAIT_HIDDEN,
+            "",
+        )
 
     @property
     def content_missing(self) -> bool:
@@ -281,7 +293,7 @@ class Facts:
     @property
     def expects_rejection(self) -> bool:
         """The failing step asserts an error message: the test is about the refusal."""
-        return self.kind == "assertion_failed" and bool(
+        return self.kind == StepErrorType.ASSERTION_FAILED and bool(
             _REJECTION.search(as_text(self.step.get("expected")))
         )
 
@@ -302,7 +314,7 @@ class Facts:
     @property
     def navigation_target(self) -> str | None:
         """The URL a failed navigation went to, else the page's."""
-        if self.kind == "navigation_error":
+        if self.kind == StepErrorType.NAVIGATION_ERROR:
             match = _NAVIGATION_TARGET.search(self.ev.error)
             if match:
                 return match.group(1)
@@ -351,7 +363,7 @@ class Facts:
         """Index (in prior + failed) of the last step that opened a login URL on purpose."""
         found = None
         for i, s in enumerate([*self.prior, self.step]):
-            if as_text(s.get("action")) != "navigate":
+            if as_text(s.get("action")) != Action.NAVIGATE:
                 continue
             target = as_text(s.get("value")) or as_text(s.get("selector"))
             if _login_path(urlsplit(target).path if "://" in target else target.split("?")[0]):
@@ -372,8 +384,8 @@ class Facts:
     def submitted_on_login(self) -> bool:
         """A click/press passed on the login page (and the test is still there)."""
         return any(
-            s.get("status") == "passed"
-            and as_text(s.get("action")) in _SUBMIT_ACTIONS
+            s.get("status") == TestStatus.PASSED
+            and as_text(s.get("action")) in SUBMITTING
             and (
                 is_login_url(as_text(s.get("url")))
                 or (isinstance(s.get("context"), Mapping) and bool(s["context"].get("login_page")))
@@ -402,7 +414,7 @@ def read_facts(ev: Evidence) -> Facts:
     f.url = as_text(f.ctx.get("url")) or as_text(step.get("url")) or ev.final_url or None
     status = f.ctx.get("document_status")
     f.doc_status = status if isinstance(status, int) else None
-    if f.kind == "navigation_error":
+    if f.kind == StepErrorType.NAVIGATION_ERROR:
         match = _HTTP_STATUS.search(ev.error)
         if match:
             f.doc_status = int(match.group(1))

@@ -47,6 +47,7 @@ from bugbrain.elements.text_match import (
     text_score,
 )
 from bugbrain.steps.parse import Target
+from bugbrain.vocabulary import HIDDEN_OK, INTERACTIONS, POINTER_ACTIONS, PRESENCE_CHECKS, Action
 
 MIN_SCORE: Final = 40.0
 # Text score of every element when the words name only a kind ("the checkbox").
@@ -56,17 +57,6 @@ _TIE: Final = 1e-6
 _ENABLED_BONUS: Final = 3.0
 _CLICKABLE_BONUS: Final = 4.0
 
-_CLICK_ACTIONS: Final = frozenset({"click", "hover", "press"})
-# Actions that act on the element: the element must be visible; enabled ones win.
-_INTERACTIONS: Final = frozenset(
-    {"click", "fill", "select", "check", "uncheck", "hover", "press", "clear", "scroll"}
-)
-# Actions that may be about a hidden element (visible ones still win).
-HIDDEN_OK: Final = frozenset(
-    {"assert_hidden", "wait_hidden", "assert_text", "assert_not_text", "assert_value"}
-)
-# Presence checks: several equally good visible matches all satisfy them.
-_LENIENT: Final = frozenset({"assert_visible", "wait"})
 # The control "check Buy milk" means when the words are plain text next to it.
 _PROXIMITY_ROLES: Final[Mapping[str, str]] = {
     "check": "checkbox",
@@ -190,7 +180,7 @@ def _kind_query(q: _Query) -> _Query | None:
 
 def _score_all(q: _Query, snap: Snapshot) -> list[Scored]:
     out: list[Scored] = []
-    interaction = q.action in _INTERACTIONS
+    interaction = q.action in INTERACTIONS
     matcher = Matcher(q.text) if q.text is not None else None
     for c in snap.candidates:
         if matcher is None:
@@ -202,7 +192,7 @@ def _score_all(q: _Query, snap: Snapshot) -> list[Scored]:
             if ts < MIN_SCORE:
                 continue
             # Plain text is only clicked when it says exactly that.
-            if q.action in _CLICK_ACTIONS and not c.clickable and ts < COMPACT:
+            if q.action in POINTER_ACTIONS and not c.clickable and ts < COMPACT:
                 continue
         adj = role_adjust(q.role, c) if q.role else implied_adjust(q.action, c)
         if adj is None:
@@ -213,7 +203,7 @@ def _score_all(q: _Query, snap: Snapshot) -> list[Scored]:
         bonus = 0.0
         if interaction and c.enabled:
             bonus += _ENABLED_BONUS
-        if q.action in _CLICK_ACTIONS and not q.role and _active(c):
+        if q.action in POINTER_ACTIONS and not q.role and _active(c):
             bonus += _CLICKABLE_BONUS
         out.append(Scored(c, base, base + bonus))
     return out
@@ -337,7 +327,7 @@ def _pipeline(q: _Query, snap: Snapshot) -> tuple[list[Scored], list[Scored], in
         if q.strict_proximity:
             return visible, [], container
         return _restrict_near_distance(q, snap, visible), [], container
-    if q.action in HIDDEN_OK or q.action == "assert_count":
+    if q.action in HIDDEN_OK or q.action == Action.ASSERT_COUNT:
         return scored, [], container
     return [], scored, container
 
@@ -411,7 +401,7 @@ def _choose(q: _Query, snap: Snapshot, matches: list[Scored], container: int) ->
         chosen = group[n - 1] if n > 0 else group[n]
     else:
         tied = _best_group(matches, lambda s: s.score)
-        if len(tied) > 1 and q.action not in _LENIENT:
+        if len(tied) > 1 and q.action not in PRESENCE_CHECKS:
             return Decision(
                 "ambiguous",
                 message=ambiguous_message(snap, target, [s.cand for s in tied]),
@@ -430,13 +420,13 @@ def _choose(q: _Query, snap: Snapshot, matches: list[Scored], container: int) ->
 
 def decide_all(snap: Snapshot, target: Target) -> Decision:
     """All elements of the described kind (for counting); ordinal is ignored."""
-    q = _make_query(replace(target, ordinal=None), "assert_count")
+    q = _make_query(replace(target, ordinal=None), Action.ASSERT_COUNT)
     kind_q = _kind_query(q)
     if kind_q is not None and not _pipeline(q, snap)[0]:
         q = kind_q
     matches, _, container = _pipeline(q, snap)
     visible = [s for s in matches if s.cand.visible]
     if not visible:
-        return Decision("not_found", message=not_found_message(snap, target, "assert_count"))
+        return Decision("not_found", message=not_found_message(snap, target, Action.ASSERT_COUNT))
     group = _best_group(visible, lambda s: s.base)
     return Decision("found", chosen=group[0], group=tuple(group), container=container)

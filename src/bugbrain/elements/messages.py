@@ -14,6 +14,7 @@ from bugbrain.elements.roles import implied_adjust, role_adjust
 from bugbrain.elements.text_match import loose, norm, similarity
 from bugbrain.steps.parse import Target
 from bugbrain.steps.words import ORDINALS
+from bugbrain.vocabulary import Action
 
 _MAX_LISTED: Final = 5
 _MAX_CLOSEST: Final = 3
@@ -97,7 +98,7 @@ def not_found_message(snap: Snapshot, target: Target, action: str) -> str:
     return msg + (". Closest: " + ", ".join(closest) if closest else "")
 
 
-def closest_descriptions(snap: Snapshot, target: Target, action: str = "click") -> list[str]:
+def closest_descriptions(snap: Snapshot, target: Target, action: str = Action.CLICK) -> list[str]:
     """Up to 3 visible elements whose names look most like the words; elements of the
     right kind first."""
     q = loose(target.text)
@@ -173,8 +174,8 @@ def ambiguous_message(snap: Snapshot, target: Target, tied: Sequence[Candidate])
 
 def hidden_message(snap: Snapshot, best: Candidate, action: str) -> str:
     desc = describe_in(snap, best)
-    if action == "assert_visible":
+    if action == Action.ASSERT_VISIBLE:
         return f"Expected {desc} to be visible but it is hidden"
-    if action == "wait":
+    if action == Action.WAIT:
         return f"Timed out waiting for {desc} to be visible (element is hidden)"
     return f"Element not interactable: {desc} (hidden)"

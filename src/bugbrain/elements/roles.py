@@ -14,6 +14,7 @@ from typing import Final
 
 from bugbrain.elements.dom import Candidate
 from bugbrain.elements.text_match import loose
+from bugbrain.vocabulary import TEXT_ENTRY, Action
 
 INTERACTIVE_ROLES: Final = frozenset(
     {
@@ -40,7 +41,6 @@ TEXT_ENTRY_ROLES: Final = frozenset({"textbox", "searchbox", "spinbutton", "comb
 CHECKABLE_ROLES: Final = frozenset(
     {"checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"}
 )
-_FILL_ACTIONS: Final = frozenset({"fill", "clear"})
 
 # The roles an action can act on (actions not listed act on anything).
 IMPLIED_ROLES: Final[Mapping[str, frozenset[str]]] = {
@@ -180,7 +180,9 @@ def role_adjust(hint: str, c: Candidate) -> float | None:
         return -8.0 if role == "button" and _LINK_CLASS_RE.search(c.classes) else None
     if hint == "textbox":
         if role in TEXT_ENTRY_ROLES or c.editable:
-            return 0.0 if role != "combobox" or c.tag != "select" else -5.0
+            return (
+                0.0 if role != "combobox" or c.tag != "select" else -5.0
+            )  # not vocabulary: the <select> tag
         return None
     if hint == "img":
         if role in ("button", "link") and not loose(c.text):
@@ -198,10 +200,10 @@ def implied_adjust(action: str, c: Candidate) -> float | None:
         return 0.0
     is_label = c.tag == "label" and bool(c.control_role)
     role = c.control_role if is_label else c.role
-    if action in _FILL_ACTIONS:
-        ok = (role in roles and c.tag != "select") or c.editable
+    if action in TEXT_ENTRY:
+        ok = (role in roles and c.tag != "select") or c.editable  # not vocabulary: the <select> tag
     else:
-        ok = role in roles or (c.editable and action == "assert_value")
+        ok = role in roles or (c.editable and action == Action.ASSERT_VALUE)
     if not ok:
         return None
     return _LABEL_PENALTY if is_label else 0.0

@@ -91,7 +91,7 @@ def selector_plan(c: Candidate) -> list[str]:
         plan.append(by_role)
         if c.enabled and c.role in INTERACTIVE_ROLES:
             plan.append(by_role + "[disabled=false]")
-    if c.label and c.tag in ("input", "select", "textarea"):
+    if c.label and c.tag in ("input", "select", "textarea"):  # not vocabulary: the <select> tag
         plan.append("internal:label=" + _pw_text(c.label))
     if c.placeholder:
         plan.append(f"internal:attr=[placeholder={_pw_attr(c.placeholder)}]")
@@ -99,7 +99,11 @@ def selector_plan(c: Candidate) -> list[str]:
         plan.append(f"internal:attr=[alt={_pw_attr(c.alt)}]")
     if c.title and not c.name:
         plan.append(f"internal:attr=[title={_pw_attr(c.title)}]")
-    if _short(c.text) and c.tag not in ("input", "select", "textarea"):
+    if _short(c.text) and c.tag not in (
+        "input",
+        "select",
+        "textarea",
+    ):  # not vocabulary: the <select> tag
         plan.append(text_selector(c.text))
     return list(dict.fromkeys(plan))
 

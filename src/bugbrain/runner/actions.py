@@ -23,6 +23,7 @@ from bugbrain.steps.rules import (
     truncate,
     wait_target,
 )
+from bugbrain.vocabulary import Action, StepErrorType
 
 _POLL_INTERVAL_S = 0.1
 
@@ -32,10 +33,10 @@ _NO_OUTCOME: Outcome = (None, None)
 # Errors of a first read that polling cannot cure.
 _FINAL_READ_ERRORS = frozenset(
     {
-        errors.INVALID_STEP,
-        errors.AMBIGUOUS_SELECTOR,
-        errors.ELEMENT_NOT_FOUND,
-        errors.ELEMENT_NOT_INTERACTABLE,  # e.g. the value of something not a field
+        StepErrorType.INVALID_STEP,
+        StepErrorType.AMBIGUOUS_SELECTOR,
+        StepErrorType.ELEMENT_NOT_FOUND,
+        StepErrorType.ELEMENT_NOT_INTERACTABLE,  # e.g. the value of something not a field
     }
 )
 
@@ -89,22 +90,23 @@ async def _navigate(page: Page, selector: str | None, value: str | None, ctx: St
     try:
         url = join_url(ctx.base_url, target)
     except ValueError as exc:
-        raise StepFailure(errors.INVALID_STEP, str(exc)) from None
+        raise StepFailure(StepErrorType.INVALID_STEP, str(exc)) from None
     try:
         response = await page.goto(url, timeout=ctx.navigation_timeout_ms)
     except PlaywrightTimeoutError:
         await _stop_loading(page)
         raise StepFailure(
-            errors.TIMEOUT, f"Navigation to {url} timed out after {ctx.navigation_timeout_ms} ms"
+            StepErrorType.TIMEOUT,
+            f"Navigation to {url} timed out after {ctx.navigation_timeout_ms} ms",
         ) from None
     except PlaywrightError as exc:
         reason = errors.net_error_code(exc) or errors.first_line(exc)
         raise StepFailure(
-            errors.NAVIGATION_ERROR, f"Navigation to {url} failed: {reason}"
+            StepErrorType.NAVIGATION_ERROR, f"Navigation to {url} failed: {reason}"
         ) from None
     if response is not None and response.status >= 400:
         raise StepFailure(
-            errors.NAVIGATION_ERROR, f"Navigation to {url} failed: HTTP {response.status}"
+            StepErrorType.NAVIGATION_ERROR, f"Navigation to {url} failed: HTTP {response.status}"
         )
 
 
@@ -114,26 +116,26 @@ async def _element_action(
     locator = page.locator(selector)
     timeout = ctx.element_timeout_ms
     try:
-        if action == "click":
+        if action == Action.CLICK:
             await locator.click(timeout=timeout)
-        elif action == "fill":
+        elif action == Action.FILL:
             await locator.fill(value or "", timeout=timeout)
-        elif action == "select":
+        elif action == Action.SELECT:
             await locator.select_option(value or "", timeout=timeout)
-        elif action == "check":
+        elif action == Action.CHECK:
             await locator.check(timeout=timeout)
-        elif action == "uncheck":
+        elif action == Action.UNCHECK:
             await locator.uncheck(timeout=timeout)
-        elif action == "hover":
+        elif action == Action.HOVER:
             await locator.hover(timeout=timeout)
-        elif action == "press":
+        elif action == Action.PRESS:
             await locator.press(value or "", timeout=timeout)
-        elif action == "clear":
+        elif action == Action.CLEAR:
             await locator.clear(timeout=timeout)
-        elif action == "scroll":
+        elif action == Action.SCROLL:
             await locator.scroll_into_view_if_needed(timeout=timeout)
         else:  # pragma: no cover - guarded by execute_step
-            raise StepFailure(errors.INVALID_STEP, f"Unsupported element action {action!r}")
+            raise StepFailure(StepErrorType.INVALID_STEP, f"Unsupported element action {action!r}")
     except PlaywrightError as exc:
         raise await errors.translate(exc, locator, selector, action, value) from None
 
@@ -180,10 +182,11 @@ async def _wait(page: Page, selector: str | None, value: str | None, ctx: StepCo
             raise errors.ambiguous(sel, count) from None
         why = "no matching element" if count == 0 else "element is hidden"
         raise StepFailure(
-            errors.TIMEOUT, f"Timed out after {timeout} ms waiting for {sel} to be visible ({why})"
+            StepErrorType.TIMEOUT,
+            f"Timed out after {timeout} ms waiting for {sel} to be visible ({why})",
         ) from None
     except PlaywrightError as exc:
-        raise await errors.translate(exc, locator, sel, "wait") from None
+        raise await errors.translate(exc, locator, sel, Action.WAIT) from None
 
 
 def _text_matches(expected: str, text: str) -> bool:
@@ -202,7 +205,7 @@ async def _assert_text(
         return locator.inner_text(timeout=timeout_ms)
 
     first = await _first_read(
-        locator, selector or "body", "assert_text", read, _remaining_ms(deadline)
+        locator, selector or "body", Action.ASSERT_TEXT, read, _remaining_ms(deadline)
     )
     text = first or ""
     ok = first is not None and _text_matches(expected, first)
@@ -216,7 +219,7 @@ async def _assert_text(
     shown = truncate(normalize_ws(text))
     if not ok:
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected text '{expected}' not found {where}",
             expected=expected,
             actual=shown,
@@ -235,13 +238,13 @@ async def _assert_visible(page: Page, selector: str, ctx: StepContext) -> Outcom
         if count is not None and count > 1:
             raise errors.ambiguous(selector, count) from None
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected {selector} to be visible but it is hidden",
             expected="visible",
             actual="hidden",
         ) from None
     except PlaywrightError as exc:
-        raise await errors.translate(exc, locator, selector, "assert_visible") from None
+        raise await errors.translate(exc, locator, selector, Action.ASSERT_VISIBLE) from None
     return "visible", "visible"
 
 
@@ -253,7 +256,7 @@ async def _assert_url(page: Page, expected: str, ctx: StepContext) -> Outcome:
     ok, actual = await _poll(check, ctx.element_timeout_ms)
     if not ok:
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected URL to contain '{expected}' but was '{actual}'",
             expected=expected,
             actual=actual,
@@ -269,7 +272,7 @@ async def _assert_title(page: Page, expected: str, ctx: StepContext) -> Outcome:
     ok, actual = await _poll(check, ctx.element_timeout_ms)
     if not ok:
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected title to contain '{expected}' but was '{actual}'",
             expected=expected,
             actual=actual,
@@ -297,12 +300,12 @@ async def _wait_hidden(page: Page, selector: str, value: str | None, ctx: StepCo
         if count is not None and count > 1:
             raise errors.ambiguous(selector, count) from None
         raise StepFailure(
-            errors.TIMEOUT,
+            StepErrorType.TIMEOUT,
             f"Timed out after {timeout} ms waiting for {selector} to be hidden "
             "(element is still visible)",
         ) from None
     except PlaywrightError as exc:
-        raise await errors.translate(exc, locator, selector, "wait_hidden") from None
+        raise await errors.translate(exc, locator, selector, Action.WAIT_HIDDEN) from None
 
 
 async def _assert_not_text(
@@ -311,7 +314,7 @@ async def _assert_not_text(
     locator = page.locator(selector) if selector else page.locator("body")
     where = f"in {selector}" if selector else "on page"
     if selector:
-        await _check_selector(locator, selector, "assert_not_text")
+        await _check_selector(locator, selector, Action.ASSERT_NOT_TEXT)
     expected = f"not containing '{unexpected}'"
 
     async def check() -> tuple[bool, str]:
@@ -322,7 +325,7 @@ async def _assert_not_text(
     shown = truncate(normalize_ws(actual))
     if not ok:
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Unexpected text '{unexpected}' found {where}",
             expected=expected,
             actual=shown,
@@ -332,7 +335,7 @@ async def _assert_not_text(
 
 async def _assert_hidden(page: Page, selector: str, ctx: StepContext) -> Outcome:
     locator = page.locator(selector)
-    await _check_selector(locator, selector, "assert_hidden")
+    await _check_selector(locator, selector, Action.ASSERT_HIDDEN)
     seen = {"total": 0, "visible": 0}
 
     async def check() -> tuple[bool, str]:
@@ -353,7 +356,7 @@ async def _assert_hidden(page: Page, selector: str, ctx: StepContext) -> Outcome
             f"Expected {selector} to be hidden but {visible} of {total} matching elements "
             "are visible"
         )
-    raise StepFailure(errors.ASSERTION_FAILED, message, expected="hidden", actual="visible")
+    raise StepFailure(StepErrorType.ASSERTION_FAILED, message, expected="hidden", actual="visible")
 
 
 async def _assert_value(page: Page, selector: str, expected: str, ctx: StepContext) -> Outcome:
@@ -365,7 +368,7 @@ async def _assert_value(page: Page, selector: str, expected: str, ctx: StepConte
     def read(timeout_ms: int) -> Awaitable[str]:
         return locator.input_value(timeout=timeout_ms)
 
-    first = await _first_read(locator, selector, "assert_value", read, _remaining_ms(deadline))
+    first = await _first_read(locator, selector, Action.ASSERT_VALUE, read, _remaining_ms(deadline))
     value = first or ""
     ok = first is not None and first.strip() == want
     if not ok:
@@ -377,7 +380,7 @@ async def _assert_value(page: Page, selector: str, expected: str, ctx: StepConte
         ok, value = await _poll(check, _remaining_ms(deadline), value)
     if not ok:
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected value '{want}' in {selector} but was '{truncate(value)}'",
             expected=want,
             actual=truncate(value),
@@ -392,11 +395,11 @@ async def _assert_count(page: Page, selector: str, value: str, ctx: StepContext)
         expected = -1
     if expected < 0:
         raise StepFailure(
-            errors.INVALID_STEP,
+            StepErrorType.INVALID_STEP,
             f"Action 'assert_count' needs a whole number of elements, got '{value}'",
         )
     locator = page.locator(selector)
-    await _check_selector(locator, selector, "assert_count")
+    await _check_selector(locator, selector, Action.ASSERT_COUNT)
 
     async def check() -> tuple[bool, str]:
         count = await locator.count()
@@ -406,7 +409,7 @@ async def _assert_count(page: Page, selector: str, value: str, ctx: StepContext)
     if not ok:
         noun = "element" if expected == 1 else "elements"
         raise StepFailure(
-            errors.ASSERTION_FAILED,
+            StepErrorType.ASSERTION_FAILED,
             f"Expected {expected} {noun} matching {selector}, found {actual}",
             expected=str(expected),
             actual=actual,
@@ -421,38 +424,38 @@ async def execute_step(
 
     Raises StepFailure for reportable failures; other exceptions are the caller's.
     """
-    if action == "navigate":
+    if action == Action.NAVIGATE:
         await _navigate(page, selector, value, ctx)
         return _NO_OUTCOME
-    if action == "wait":
+    if action == Action.WAIT:
         await _wait(page, selector, value, ctx)
         return _NO_OUTCOME
-    if action == "press" and not selector:
+    if action == Action.PRESS and not selector:
         try:
             await page.keyboard.press(value or "")
         except PlaywrightError as exc:
             raise await errors.translate(exc, None, None, action, value) from None
         return _NO_OUTCOME
-    if action == "assert_text":
+    if action == Action.ASSERT_TEXT:
         return await _assert_text(page, selector, value or "", ctx)
-    if action == "assert_visible":
+    if action == Action.ASSERT_VISIBLE:
         return await _assert_visible(page, selector or "", ctx)
-    if action == "assert_url":
+    if action == Action.ASSERT_URL:
         return await _assert_url(page, value or "", ctx)
-    if action == "assert_title":
+    if action == Action.ASSERT_TITLE:
         return await _assert_title(page, value or "", ctx)
-    if action == "assert_not_text":
+    if action == Action.ASSERT_NOT_TEXT:
         return await _assert_not_text(page, selector, value or "", ctx)
-    if action == "assert_hidden":
+    if action == Action.ASSERT_HIDDEN:
         return await _assert_hidden(page, selector or "", ctx)
-    if action == "assert_value":
+    if action == Action.ASSERT_VALUE:
         return await _assert_value(page, selector or "", value or "", ctx)
-    if action == "assert_count":
+    if action == Action.ASSERT_COUNT:
         return await _assert_count(page, selector or "", value or "", ctx)
-    if action == "wait_hidden":
+    if action == Action.WAIT_HIDDEN:
         await _wait_hidden(page, selector or "", value, ctx)
         return _NO_OUTCOME
     if selector is None:
-        raise StepFailure(errors.INVALID_STEP, f"Action '{action}' requires a selector")
+        raise StepFailure(StepErrorType.INVALID_STEP, f"Action '{action}' requires a selector")
     await _element_action(page, action, selector, value, ctx)
     return _NO_OUTCOME

@@ -22,13 +22,15 @@ import sys
 import threading
 import time
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
 import psutil
 
+from bugbrain.contract.events import RunnerEvent
 from bugbrain.contract.spec import RunSpec, parse_spec
 from bugbrain.runner.engine import BrowserLaunchError, Launched
 from bugbrain.runner.errors import first_line
+from bugbrain.vocabulary import FailureReason
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -47,7 +49,7 @@ class JsonLineEmitter:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: RunnerEvent) -> None:
         line = json.dumps(event, separators=(",", ":"), default=str)
         with self._lock:
             self._stream.write(line + "\n")
@@ -159,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         emit({"event": "fatal", "reason": "invalid_spec", "message": str(exc)})
         return EXIT_INVALID_SPEC
     except BrowserLaunchError as exc:
-        emit({"event": "fatal", "reason": "browser_launch_failed", "message": first_line(exc)})
+        emit(
+            {
+                "event": "fatal",
+                "reason": FailureReason.BROWSER_LAUNCH_FAILED,
+                "message": first_line(exc),
+            }
+        )
         return EXIT_LAUNCH_FAILED
     except Exception as exc:
         log.exception("runner crashed")

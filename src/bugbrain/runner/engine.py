@@ -8,13 +8,14 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bugbrain.contract.spec import RunSpec, StepResult, StepSpec, TestResult, TestSpec
+from bugbrain.contract.events import Emit
+from bugbrain.contract.results import StepResult, TestResult
+from bugbrain.contract.spec import RunSpec, StepSpec, TestSpec
 from bugbrain.runner import errors, evidence, failure_context, plan_step
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import perform as act
@@ -29,10 +30,9 @@ from bugbrain.steps.rules import (
     step_display_name,
     substitute,
 )
+from bugbrain.vocabulary import StepErrorType, TestStatus, TraceMode
 
 log = logging.getLogger(__name__)
-
-Emit = Callable[[dict[str, Any]], None]
 
 BROWSER_ARGS: Final[list[str]] = [
     "--no-sandbox",
@@ -113,7 +113,7 @@ def _step_result(step: StepSpec, selector: str | None, value: str | None) -> Ste
         "action": normalize_action(step.action) if step.action.strip() else "",
         "selector": selector,
         "value": value,
-        "status": "skipped",
+        "status": TestStatus.SKIPPED,
         "duration_ms": 0,
         "error": None,
         "error_type": None,
@@ -154,10 +154,10 @@ class _Runner:
                 except Exception as exc:  # a bug or a dead browser: fail this test only
                     log.exception("test %s crashed", test.test_id)
                     result = self._skipped_test(test, emit_steps=False)
-                    result["status"] = "failed"
+                    result["status"] = TestStatus.FAILED
                     result["error"] = errors.first_line(exc)
-                    result["error_type"] = errors.ERROR
-                if result["status"] == "failed" and self.spec.stop_on_first_failure:
+                    result["error_type"] = StepErrorType.ERROR
+                if result["status"] == TestStatus.FAILED and self.spec.stop_on_first_failure:
                     self.stopped = True
         self.emit({"event": "test_finished", "position": test.position, "result": result})
 
@@ -168,7 +168,7 @@ class _Runner:
         return {
             "test_id": test.test_id,
             "name": test.name,
-            "status": "skipped",
+            "status": TestStatus.SKIPPED,
             "started_at": None,
             "duration_ms": 0,
             "error": None,
@@ -192,7 +192,7 @@ class _Runner:
         try:
             context.set_default_timeout(self.spec.element_wait_timeout_ms)
             context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
-            if self.spec.trace_mode != "off":
+            if self.spec.trace_mode != TraceMode.OFF:
                 # Always recorded, kept per trace_mode: a failure cannot be foreseen.
                 # No screencast (~40 ms per navigation); DOM snapshots around every
                 # action only when the plan asks (5-10 % of run time, docs/benchmarks.md):
@@ -220,12 +220,12 @@ class _Runner:
         attempts: list[TestResult] = []
         for attempt in range(1, self.spec.retries + 2):
             attempts.append(await self._run_attempt(test, attempt))
-            if attempts[-1]["status"] == "passed":
+            if attempts[-1]["status"] == TestStatus.PASSED:
                 break
         final: TestResult = {**attempts[-1]}
         final["started_at"] = started_at
         final["duration_ms"] = _elapsed_ms(start)
-        final["flaky"] = len(attempts) > 1 and final["status"] == "passed"
+        final["flaky"] = len(attempts) > 1 and final["status"] == TestStatus.PASSED
         if len(attempts) > 1:
             final["attempts"] = [{"attempt": n, **a} for n, a in enumerate(attempts, start=1)]
         return final
@@ -237,7 +237,7 @@ class _Runner:
         result: TestResult = {
             "test_id": test.test_id,
             "name": test.name,
-            "status": "passed",
+            "status": TestStatus.PASSED,
             "started_at": started_at,
             "duration_ms": 0,
             "error": None,
@@ -253,19 +253,19 @@ class _Runner:
         try:
             context, page = await self._open_page(recorder)
         except Exception as exc:
-            result["status"] = "failed"
-            result["error_type"] = errors.ERROR
+            result["status"] = TestStatus.FAILED
+            result["error_type"] = StepErrorType.ERROR
             result["error"] = f"Could not open a browser page: {errors.first_line(exc)}"
         try:
             files = _file_names(test.steps)
             camera = Camera(page) if page is not None else None
             for step, file_name in zip(test.steps, files, strict=True):
-                if page is None or camera is None or result["status"] == "failed":
+                if page is None or camera is None or result["status"] == TestStatus.FAILED:
                     step_result = _step_result(step, *_preview(step, self.variables))
                 else:
                     step_result = await self._run_step(page, camera, rel_dir, step, file_name)
-                    if step_result["status"] == "failed":
-                        result["status"] = "failed"
+                    if step_result["status"] == TestStatus.FAILED:
+                        result["status"] = TestStatus.FAILED
                         result["error"] = step_result["error"]
                         result["error_type"] = step_result["error_type"]
                         result["failed_step_id"] = step.step_id
@@ -282,12 +282,14 @@ class _Runner:
                     }
                 )
             result["final_url"] = page.url if page is not None else None
-            keep_page = self.spec.trace_mode != "off" and result["status"] == "failed"
+            keep_page = (
+                self.spec.trace_mode != TraceMode.OFF and result["status"] == TestStatus.FAILED
+            )
             if keep_page and camera is not None and not camera.page_busy:
                 recorder.evidence["page_archive"] = await self._archive(camera, rel_dir)
         finally:
             if context is not None:
-                failed = result["status"] == "failed"
+                failed = result["status"] == TestStatus.FAILED
                 recorder.evidence["trace"] = await self._finish_trace(context, rel_dir, failed)
                 try:
                     await context.close()
@@ -300,9 +302,9 @@ class _Runner:
         self, context: BrowserContext, rel_dir: str, failed: bool
     ) -> str | None:
         mode = self.spec.trace_mode
-        if mode == "off":
+        if mode == TraceMode.OFF:
             return None
-        keep = mode == "always" or failed
+        keep = mode == TraceMode.ALWAYS or failed
         rel = f"{rel_dir}/trace.zip"
         try:
             if not keep:
@@ -331,25 +333,25 @@ class _Runner:
             result["selector_source"] = planned.source
             if not planned.done:
                 selector = await act.perform(page, step, planned, result, self.spec, self.ctx)
-            result["status"] = "passed"
+            result["status"] = TestStatus.PASSED
         except StepFailure as failure:
-            result["status"] = "failed"
+            result["status"] = TestStatus.FAILED
             result["error"], result["error_type"] = failure.message, failure.error_type
             result["expected"], result["actual"] = failure.expected, failure.actual
         except quiet.PageNotResponding as exc:
             # Screenshots and the page archive would wait on it as long: none.
             camera.page_busy = True
-            result["status"] = "failed"
-            result["error"], result["error_type"] = str(exc), errors.TIMEOUT
+            result["status"] = TestStatus.FAILED
+            result["error"], result["error_type"] = str(exc), StepErrorType.TIMEOUT
         except Exception as exc:
             log.exception("unexpected error in step %s", step.step_id)
-            result["status"] = "failed"
-            result["error"], result["error_type"] = errors.first_line(exc), errors.ERROR
+            result["status"] = TestStatus.FAILED
+            result["error"], result["error_type"] = errors.first_line(exc), StepErrorType.ERROR
         # "selector" is the step as written; "resolved_selector" what its words became.
         result["selector"] = step.selector if plan_step.uses_words(step) else selector
         result["value"] = value
         result["name"] = step_display_name(step.description, step.action, selector, value)
-        failed = result["status"] == "failed"
+        failed = result["status"] == TestStatus.FAILED
         if failed:
             result["context"] = await failure_context.capture(page, busy=camera.page_busy)
         if should_screenshot(self.spec.screenshot_mode, action, failed) and not camera.page_busy:

@@ -10,19 +10,7 @@ from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bugbrain.runner import internal_calls as quiet
-
-# error_type values
-INVALID_STEP: Final = "invalid_step"
-VARIABLE_MISSING: Final = "variable_missing"
-ELEMENT_NOT_FOUND: Final = "element_not_found"
-ELEMENT_NOT_INTERACTABLE: Final = "element_not_interactable"
-AMBIGUOUS_SELECTOR: Final = "ambiguous_selector"
-# Words (not a selector) that fit several elements equally well.
-AMBIGUOUS_TARGET: Final = "ambiguous_target"
-ASSERTION_FAILED: Final = "assertion_failed"
-NAVIGATION_ERROR: Final = "navigation_error"
-TIMEOUT: Final = "timeout"
-ERROR: Final = "error"
+from bugbrain.vocabulary import Action, StepErrorType
 
 _API_PREFIX_RE: Final = re.compile(r"^(?:[A-Z][A-Za-z]*\.[a-z_][A-Za-z_]*: )?(?:Error: )?")
 _STRICT_RE: Final = re.compile(r"resolved to (\d+) elements")
@@ -62,7 +50,7 @@ class StepFailure(Exception):
 
     def __init__(
         self,
-        error_type: str,
+        error_type: StepErrorType,
         message: str,
         expected: str | None = None,
         actual: str | None = None,
@@ -99,11 +87,13 @@ async def safe_count(locator: Locator) -> int | None:
 
 def ambiguous(selector: str, count: int | None) -> StepFailure:
     n = str(count) if count is not None else "several"
-    return StepFailure(AMBIGUOUS_SELECTOR, f"Selector {selector} matched {n} elements")
+    return StepFailure(
+        StepErrorType.AMBIGUOUS_SELECTOR, f"Selector {selector} matched {n} elements"
+    )
 
 
 def not_found(selector: str) -> StepFailure:
-    return StepFailure(ELEMENT_NOT_FOUND, f"Element not found: {selector}")
+    return StepFailure(StepErrorType.ELEMENT_NOT_FOUND, f"Element not found: {selector}")
 
 
 async def _has_option(locator: Locator, value: str, raw: str) -> bool:
@@ -117,11 +107,13 @@ async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
     try:
         if not await locator.is_visible():
             return "hidden"
-        if action != "hover" and not await locator.is_enabled(timeout=1000):
-            return "disabled"
-        if action in ("fill", "clear") and not await locator.is_editable(timeout=1000):
+        if action != Action.HOVER and not await locator.is_enabled(timeout=1000):
+            return "disabled"  # not vocabulary: words
+        if action in (Action.FILL, Action.CLEAR) and not await locator.is_editable(timeout=1000):
             return "read-only"
-        if action not in ("fill", "clear") and await locator.evaluate(_COVERED_JS, timeout=1000):
+        if action not in (Action.FILL, Action.CLEAR) and await locator.evaluate(
+            _COVERED_JS, timeout=1000
+        ):
             return "covered by another element"
     except PlaywrightError:
         pass
@@ -153,13 +145,16 @@ async def translate(
             count = await safe_count(locator)
         return ambiguous(sel, count)
     if any(marker in head for marker in _BAD_SELECTOR_MARKERS):
-        return StepFailure(INVALID_STEP, f"Invalid selector {sel}: {first_line(head)}")
+        return StepFailure(
+            StepErrorType.INVALID_STEP, f"Invalid selector {sel}: {first_line(head)}"
+        )
     if "Unknown key" in head:
-        return StepFailure(INVALID_STEP, f"Unknown key {value!r} for press")
+        return StepFailure(StepErrorType.INVALID_STEP, f"Unknown key {value!r} for press")
     for marker, reason in _NOT_INTERACTABLE_MARKERS:
         if marker in head:
             return StepFailure(
-                ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})"
+                StepErrorType.ELEMENT_NOT_INTERACTABLE,
+                f"Element not interactable: {sel} ({reason})",
             )
     if isinstance(exc, PlaywrightTimeoutError) and locator is not None:
         count = await safe_count(locator)
@@ -167,8 +162,10 @@ async def translate(
             return not_found(sel)
         if count is not None and count > 1:
             return ambiguous(sel, count)
-        if action == "select" and not await _has_option(locator, value or "", raw):
-            return StepFailure(ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}")
+        if action == Action.SELECT and not await _has_option(locator, value or "", raw):
+            return StepFailure(
+                StepErrorType.ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}"
+            )
         reason = await _why_not_interactable(locator, action, raw)
         if reason == _NO_REASON:
             # Nothing wrong with the element itself: the time went elsewhere,
@@ -176,8 +173,10 @@ async def translate(
             what = (
                 "a page load it started did not finish" if "navigat" in raw else "it never settled"
             )
-            return StepFailure(TIMEOUT, f"Timed out on {action} {sel}: {what}")
-        return StepFailure(ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})")
+            return StepFailure(StepErrorType.TIMEOUT, f"Timed out on {action} {sel}: {what}")
+        return StepFailure(
+            StepErrorType.ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})"
+        )
     if isinstance(exc, PlaywrightTimeoutError):
-        return StepFailure(TIMEOUT, first_line(head))
-    return StepFailure(ERROR, first_line(head))
+        return StepFailure(StepErrorType.TIMEOUT, first_line(head))
+    return StepFailure(StepErrorType.ERROR, first_line(head))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.async_api import ConsoleMessage, Page, Request, Response
 
-from bugbrain.contract.spec import ConsoleMessage as ConsoleRecord
-from bugbrain.contract.spec import Evidence, FailedRequest
+from bugbrain.contract.results import ConsoleMessage as ConsoleRecord
+from bugbrain.contract.results import Evidence, FailedRequest
 
 # A page in a loop can log thousands of errors; the first ones explain it.
 MAX_ENTRIES = 50
@@ -30,7 +30,9 @@ class Recorder:
         page.on("response", self._on_response)
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type not in ("error", "assert") or _full(self.evidence["console_errors"]):
+        if message.type not in ("error", "assert") or _full(
+            self.evidence["console_errors"]
+        ):  # not vocabulary: console levels
             return
         location = message.location
         where = f"{location.get('url', '')}:{location.get('lineNumber', 0)}" if location else None
@@ -46,7 +48,7 @@ class Recorder:
             self.evidence["page_errors"].append(str(error)[:MAX_TEXT])
 
     def _on_request_failed(self, request: Request) -> None:
-        self._add_request(request, None, request.failure or "failed")
+        self._add_request(request, None, request.failure or "failed")  # not vocabulary: words
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400:

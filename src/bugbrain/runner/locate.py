@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -21,22 +21,20 @@ from bugbrain.elements.candidates import Decision, Scored
 from bugbrain.elements.dom import Snapshot
 from bugbrain.elements.messages import describe, not_found_message
 from bugbrain.elements.text_match import EXACT
-from bugbrain.runner import errors
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.snapshot_js import SNAPSHOT_JS
 from bugbrain.steps.parse import Target
+from bugbrain.vocabulary import ABSENCE_CHECKS, HIDDEN_OK, Action, LocatorSource, StepErrorType
 
 _POLL_S: Final = 0.1
-# Not finding the element is their success: no suggestions needed.
-_ABSENCE_ACTIONS: Final = frozenset({"assert_hidden", "wait_hidden"})
 
 
 @dataclass(frozen=True)
 class Resolved:
     # Matches exactly the resolved element when passed to ``page.locator()``.
     selector: str
-    source: Literal["cache", "semantic"]
+    source: LocatorSource
     # 0-1: 1.0 = exact name match (and any cache hit); lower for partial matches.
     score: float
     # ``button "Sign in"``.
@@ -59,7 +57,7 @@ async def resolve(
     ``timeout`` (wait) when the only matches stay hidden. ``timeout_ms <= 0`` looks once.
     """
     if not target.text or not target.text.strip():
-        raise StepFailure(errors.INVALID_STEP, "The step does not say which element to use")
+        raise StepFailure(StepErrorType.INVALID_STEP, "The step does not say which element to use")
     if cached_selector:
         hit = await _from_cache(page, cached_selector, action)
         if hit is not None:
@@ -73,7 +71,7 @@ async def resolve(
         if snap is not None:
             decision = candidates.decide(snap, target, action)
             if decision.kind == "ambiguous":
-                raise StepFailure(errors.AMBIGUOUS_TARGET, decision.message)
+                raise StepFailure(StepErrorType.AMBIGUOUS_TARGET, decision.message)
             if decision.kind == "found" and decision.chosen is not None:
                 resolved = await _materialize(page, snap, decision.chosen)
                 if resolved is not None:
@@ -84,12 +82,12 @@ async def resolve(
         if remaining <= 0:
             break
         await asyncio.sleep(min(_POLL_S, remaining))
-    if last is not None and last.kind == "not_found" and action not in _ABSENCE_ACTIONS:
+    if last is not None and last.kind == "not_found" and action not in ABSENCE_CHECKS:
         # Suggest the closest elements of the whole page, not only the words' matches.
         wide = await _snapshot(page, candidates.snapshot_options(target, action, wide=True))
         if wide is not None:
             message = not_found_message(wide, target, action)
-            raise StepFailure(errors.ELEMENT_NOT_FOUND, message)
+            raise StepFailure(StepErrorType.ELEMENT_NOT_FOUND, message)
     raise _failure(last, target, action, timeout_ms)
 
 
@@ -99,7 +97,7 @@ async def resolve_all(page: Page, target: Target, *, timeout_ms: int) -> tuple[s
     ``timeout_ms`` a general selector for such elements is returned with its count (0)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max(0, timeout_ms) / 1000
-    args = candidates.snapshot_options(target, "assert_count")
+    args = candidates.snapshot_options(target, Action.ASSERT_COUNT)
     while True:
         snap = await _snapshot(page, args)
         if snap is not None:
@@ -156,9 +154,9 @@ async def _from_cache(page: Page, selector: str, action: str) -> Resolved | None
         return None  # not even a valid selector any more
     if not isinstance(info, list) or len(info) != 1:
         return None
-    if not info[0].get("vis") and action not in candidates.HIDDEN_OK:
+    if not info[0].get("vis") and action not in HIDDEN_OK:
         return None
-    return Resolved(selector, "cache", 1.0, str(info[0].get("desc", "")))
+    return Resolved(selector, LocatorSource.CACHE, 1.0, str(info[0].get("desc", "")))
 
 
 async def _materialize(page: Page, snap: Snapshot, chosen: Scored) -> Resolved | None:
@@ -178,11 +176,13 @@ async def _materialize(page: Page, snap: Snapshot, chosen: Scored) -> Resolved |
         if ids is None:
             continue
         if ids == [cand.node]:
-            return Resolved(selector, "semantic", score, description)
+            return Resolved(selector, LocatorSource.SEMANTIC, score, description)
         if cand.node in ids and fallback is None:
             fallback = (selector, ids.index(cand.node))
     if fallback is not None:
-        return Resolved(f"{fallback[0]} >> nth={fallback[1]}", "semantic", score, description)
+        return Resolved(
+            f"{fallback[0]} >> nth={fallback[1]}", LocatorSource.SEMANTIC, score, description
+        )
     return None
 
 
@@ -208,17 +208,17 @@ async def _group_selector(page: Page, decision: Decision) -> tuple[str, int] | N
 
 def _failure(last: Decision | None, target: Target, action: str, timeout_ms: int) -> StepFailure:
     if last is None:
-        return StepFailure(errors.ELEMENT_NOT_FOUND, f'No element matches "{target.text}"')
+        return StepFailure(StepErrorType.ELEMENT_NOT_FOUND, f'No element matches "{target.text}"')
     if last.kind != "hidden" or last.chosen is None:
-        return StepFailure(errors.ELEMENT_NOT_FOUND, last.message)
-    if action == "assert_visible":
+        return StepFailure(StepErrorType.ELEMENT_NOT_FOUND, last.message)
+    if action == Action.ASSERT_VISIBLE:
         return StepFailure(
-            errors.ASSERTION_FAILED, last.message, expected="visible", actual="hidden"
+            StepErrorType.ASSERTION_FAILED, last.message, expected="visible", actual="hidden"
         )
-    if action == "wait":
+    if action == Action.WAIT:
         return StepFailure(
-            errors.TIMEOUT,
+            StepErrorType.TIMEOUT,
             f"Timed out after {timeout_ms} ms waiting for {last.description} to be visible "
             "(element is hidden)",
         )
-    return StepFailure(errors.ELEMENT_NOT_INTERACTABLE, last.message)
+    return StepFailure(StepErrorType.ELEMENT_NOT_INTERACTABLE, last.message)

@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Any, Final
+from typing import Any
 
 from playwright.async_api import Page
 
-from bugbrain.contract.spec import RunSpec, StepResult, StepSpec
-from bugbrain.runner import errors, plan_step
+from bugbrain.contract.results import StepResult
+from bugbrain.contract.spec import RunSpec, StepSpec
 from bugbrain.runner import heal_reads as healing
 from bugbrain.runner import internal_calls as quiet
+from bugbrain.runner import plan_step
 from bugbrain.runner.actions import StepContext, execute_step
 from bugbrain.runner.errors import StepFailure
-
-# Actions whose element may be replaced by a heal. Never assertions that
-# something is absent, nor counts: healing those would hide a real change.
-HEALABLE_ACTIONS: Final = frozenset(
-    {
-        "click",
-        "fill",
-        "clear",
-        "select",
-        "check",
-        "uncheck",
-        "hover",
-        "scroll",
-        "press",
-        "wait",
-        "assert_visible",
-        "assert_text",
-        "assert_value",
-    }
-)
+from bugbrain.vocabulary import HEALABLE, HealingMode, StepErrorType
 
 
 def _mark_healed(
@@ -62,7 +44,7 @@ async def perform(
     """Run the planned action; heal a missing element per the plan's healing
     mode. Returns the selector finally acted on."""
     action, selector, value = planned.action, planned.selector, planned.value
-    healable = spec.healing != "off" and selector is not None and action in HEALABLE_ACTIONS
+    healable = spec.healing != HealingMode.OFF and selector is not None and action in HEALABLE
     reused = None
     if healable and selector is not None:
         reused = await _remembered_heal(page, step, selector, spec)
@@ -85,7 +67,7 @@ async def perform(
         )
         return selector
     except StepFailure as failure:
-        if not healable or failure.error_type != errors.ELEMENT_NOT_FOUND:
+        if not healable or failure.error_type != StepErrorType.ELEMENT_NOT_FOUND:
             raise
         found = await healing.search(
             page,
@@ -95,7 +77,7 @@ async def perform(
             fingerprint=dict(step.fingerprint) if step.fingerprint else None,
         )
         result["heal_candidates"] = [dataclasses.asdict(c) for c in found.candidates]
-        if spec.healing != "auto" or not found.auto_ok:
+        if spec.healing != HealingMode.AUTO or not found.auto_ok:
             raise
     finally:
         if printing is not None:
@@ -117,7 +99,7 @@ async def _settled(task: asyncio.Future[dict[str, Any] | None]) -> dict[str, Any
 
 async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunSpec) -> str | None:
     """An earlier heal of this step, when the original is still missing."""
-    if spec.healing != "auto" or not step.remembered_heal:
+    if spec.healing != HealingMode.AUTO or not step.remembered_heal:
         return None
     try:
         if await quiet.count(page, selector) > 0:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from bugbrain.contract.spec import StepSpec
-from bugbrain.runner import errors, locate
+from bugbrain.runner import locate
 from bugbrain.runner.errors import StepFailure
 from bugbrain.steps.parse import (
     Intent,
@@ -29,10 +29,10 @@ from bugbrain.steps.rules import (
     substitute,
     validate_step,
 )
+from bugbrain.vocabulary import ABSENCE_CHECKS, Action, LocatorSource, StepErrorType
 
 # Actions whose element must be absent or hidden: a missing element is success,
 # so do not wait for it to appear before checking.
-_ABSENCE_ACTIONS = frozenset({"assert_hidden", "wait_hidden"})
 _TARGETLESS_FILL_SELECTOR = "*:focus"
 
 
@@ -41,8 +41,8 @@ class Planned:
     action: str
     selector: str | None
     value: str | None
-    # "explicit" | "cache" | "semantic"; None when no element is involved.
-    source: str | None = None
+    # None when no element is involved.
+    source: LocatorSource | None = None
     # The step already passed without an action (an absent element was checked).
     done: bool = False
 
@@ -51,7 +51,7 @@ def _sub(text: str | None, variables: dict[str, str]) -> str | None:
     try:
         return substitute(text, variables)
     except VariableMissingError as exc:
-        raise StepFailure(errors.VARIABLE_MISSING, str(exc)) from None
+        raise StepFailure(StepErrorType.VARIABLE_MISSING, str(exc)) from None
 
 
 def uses_words(step: StepSpec) -> bool:
@@ -79,18 +79,20 @@ def _explicit(step: StepSpec, variables: dict[str, str]) -> Planned:
     problem = validate_step(step)
     if problem is None:
         selector, value = _sub(step.selector, variables), _sub(step.value, variables)
-        problem = validate_step(dataclasses.replace(step, selector=selector, value=value))
+        problem = validate_step(step.model_copy(update={"selector": selector, "value": value}))
     if problem is not None:
-        raise StepFailure(errors.INVALID_STEP, problem)
+        raise StepFailure(StepErrorType.INVALID_STEP, problem)
     selector = selector.strip() if selector and selector.strip() else None
-    return Planned(normalize_action(step.action), selector, value, "explicit" if selector else None)
+    return Planned(
+        normalize_action(step.action), selector, value, LocatorSource.EXPLICIT if selector else None
+    )
 
 
 def _parse(description: str) -> Intent:
     try:
         return parse(description)
     except UnparseableStepError as exc:
-        raise StepFailure(errors.INVALID_STEP, str(exc)) from None
+        raise StepFailure(StepErrorType.INVALID_STEP, str(exc)) from None
 
 
 def _substituted_target(target: Target | None, variables: dict[str, str]) -> Target | None:
@@ -113,37 +115,37 @@ async def _resolve(
     timeout_ms: int,
 ) -> Planned:
     action = intent.action
-    if action == "assert_count":
+    if action == Action.ASSERT_COUNT:
         if target is None or intent.count is None:
-            raise StepFailure(errors.INVALID_STEP, "A count check needs the things to count")
+            raise StepFailure(StepErrorType.INVALID_STEP, "A count check needs the things to count")
         group, _ = await locate.resolve_all(page, target, timeout_ms=0)
-        return Planned(action, group, str(intent.count), "semantic")
+        return Planned(action, group, str(intent.count), LocatorSource.SEMANTIC)
     if target is None:
         # "Type hello", "Press Enter": act on whatever has focus, or the page.
-        focused = _TARGETLESS_FILL_SELECTOR if action in ("fill", "clear") else None
+        focused = _TARGETLESS_FILL_SELECTOR if action in (Action.FILL, Action.CLEAR) else None
         return Planned(action, focused, value, None)
-    if action == "assert_text" and value and names_only_a_kind(target):
+    if action == Action.ASSERT_TEXT and value and names_only_a_kind(target):
         # "Verify the heading says 'Catalog'": the heading that shows those words.
         shown = dataclasses.replace(target, text=value, quoted=True)
         try:
             found = await locate.resolve(
-                page, shown, action="assert_visible", timeout_ms=timeout_ms
+                page, shown, action=Action.ASSERT_VISIBLE, timeout_ms=timeout_ms
             )
         except StepFailure as failure:
-            if failure.error_type != errors.ELEMENT_NOT_FOUND:
+            if failure.error_type != StepErrorType.ELEMENT_NOT_FOUND:
                 raise
             kind = target.text.lower()
             raise StepFailure(
-                errors.ASSERTION_FAILED,
+                StepErrorType.ASSERTION_FAILED,
                 f"Expected a {kind} showing '{value}', but none does",
                 expected=value,
             ) from None
         return Planned(action, found.selector, value, found.source)
-    if action in _ABSENCE_ACTIONS:
+    if action in ABSENCE_CHECKS:
         try:
             found = await locate.resolve(page, target, action=action, timeout_ms=0)
         except StepFailure as failure:
-            if failure.error_type == errors.ELEMENT_NOT_FOUND:
+            if failure.error_type == StepErrorType.ELEMENT_NOT_FOUND:
                 return Planned(action, None, value, None, done=True)
             raise
         return Planned(action, found.selector, value, found.source)

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
 from bugbrain.schemas.common import Description, Id, Name, RequestModel
-from bugbrain.steps.rules import ACTIONS, ALIASES, normalize_action
+from bugbrain.steps.rules import ACTIONS, normalize_action
+from bugbrain.vocabulary import ACTION_ALIASES
 
 TestStatus = Literal["active", "archived"]
 Priority = Literal["low", "medium", "high", "critical"]
@@ -14,7 +15,7 @@ Priority = Literal["low", "medium", "high", "critical"]
 def _action(value: str) -> str:
     normalized = normalize_action(value)
     if normalized not in ACTIONS:
-        known = ", ".join([*ACTIONS, *(f"{a} (= {t})" for a, t in ALIASES.items())])
+        known = ", ".join([*ACTIONS, *(f"{a} (= {t})" for a, t in ACTION_ALIASES.items())])
         raise ValueError(f"unknown action {value!r}; known actions: {known}")
     return normalized
 

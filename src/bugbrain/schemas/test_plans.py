@@ -5,10 +5,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt
 
 from bugbrain.schemas.common import Description, Id, Name, RequestModel
+from bugbrain.vocabulary import HealingMode, ScreenshotMode, TraceMode
 
-ScreenshotMode = Literal["every_step", "on_failure", "on_assertions", "disabled"]
-TraceMode = Literal["off", "on_failure", "always"]
-HealingMode = Literal["off", "suggest", "auto"]
 Retries = Annotated[StrictInt, Field(ge=0, le=5)]
 Browser = Literal["chromium"]
 Parallelism = Annotated[StrictInt, Field(ge=1, le=16)]
@@ -23,13 +21,13 @@ class TestPlanCreate(RequestModel):
     test_case_ids: TestCaseIds = Field(default_factory=list)
     parallelism: Parallelism = 1
     stop_on_first_failure: StrictBool = False
-    screenshot_mode: ScreenshotMode = "every_step"
+    screenshot_mode: ScreenshotMode = ScreenshotMode.EVERY_STEP
     element_wait_timeout_ms: ElementWait = 5000
     browser: Browser = "chromium"
     retries: Retries = 0
-    trace_mode: TraceMode = "on_failure"
+    trace_mode: TraceMode = TraceMode.ON_FAILURE
     trace_snapshots: StrictBool = False
-    healing: HealingMode = "suggest"
+    healing: HealingMode = HealingMode.SUGGEST
 
 
 class TestPlanUpdate(RequestModel):

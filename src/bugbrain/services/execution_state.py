@@ -22,20 +22,14 @@ from sqlalchemy.engine import Connection, RowMapping
 from bugbrain import ids
 from bugbrain.clock import utcnow
 from bugbrain.db.tables import executions, test_cases, test_results
-
-QUEUED, PENDING, RUNNING = "queued", "pending", "running"
-COMPLETED, FAILED, CANCELLED = "completed", "failed", "cancelled"
-ACTIVE = (QUEUED, PENDING, RUNNING)
-CLAIMED = (PENDING, RUNNING)
-TERMINAL = (COMPLETED, FAILED, CANCELLED)
-ALL_STATUSES = (*ACTIVE, *TERMINAL)
-
-# Reasons an execution failed (failure_reason).
-REASON_TIMEOUT = "timeout"
-REASON_WORKER_LOST = "worker_lost"
-REASON_RUNNER_CRASHED = "runner_crashed"
-REASON_BROWSER_LAUNCH = "browser_launch_failed"
-REASON_SHUTDOWN = "server_shutdown"
+from bugbrain.vocabulary import (
+    ACTIVE,
+    CLAIMED,
+    UNFINISHED_TESTS,
+    ExecutionStatus,
+    FailureReason,
+    TestStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ def claim_next(conn: Connection, worker_id: str) -> Claim | None:
     """Take the oldest queued execution. Call inside a write transaction."""
     query = (
         sa.select(executions.c.id)
-        .where(executions.c.status == QUEUED)
+        .where(executions.c.status == ExecutionStatus.QUEUED)
         .order_by(executions.c.created_at, executions.c.id)
         .limit(1)
     )
@@ -77,8 +71,10 @@ def claim_next(conn: Connection, worker_id: str) -> Claim | None:
     token = ids.base58_token(20)
     result = conn.execute(
         executions.update()
-        .where(executions.c.id == execution_id, executions.c.status == QUEUED)
-        .values(status=PENDING, worker_id=worker_id, lease_token=token, heartbeat_at=now)
+        .where(executions.c.id == execution_id, executions.c.status == ExecutionStatus.QUEUED)
+        .values(
+            status=ExecutionStatus.PENDING, worker_id=worker_id, lease_token=token, heartbeat_at=now
+        )
     )
     if result.rowcount != 1:
         return None
@@ -93,8 +89,13 @@ def claim_next(conn: Connection, worker_id: str) -> Claim | None:
 def mark_running(conn: Connection, claim: Claim, browser_version: str | None) -> bool:
     result = conn.execute(
         executions.update()
-        .where(_leased(claim.execution_id, claim.lease_token), executions.c.status == PENDING)
-        .values(status=RUNNING, started_at=utcnow(), browser_version=browser_version)
+        .where(
+            _leased(claim.execution_id, claim.lease_token),
+            executions.c.status == ExecutionStatus.PENDING,
+        )
+        .values(
+            status=ExecutionStatus.RUNNING, started_at=utcnow(), browser_version=browser_version
+        )
     )
     return result.rowcount == 1
 
@@ -126,9 +127,9 @@ def record_test_started(
         .where(
             test_results.c.execution_id == claim.execution_id,
             test_results.c.position == position,
-            test_results.c.status == "pending",
+            test_results.c.status == TestStatus.PENDING,
         )
-        .values(status="running", started_at=started_at)
+        .values(status=TestStatus.RUNNING, started_at=started_at)
     )
 
 
@@ -152,7 +153,7 @@ def record_test_result(
         .where(
             test_results.c.execution_id == claim.execution_id,
             test_results.c.position == position,
-            test_results.c.status.in_(("pending", "running")),
+            test_results.c.status.in_(UNFINISHED_TESTS),
         )
         .values(
             status=status,
@@ -181,7 +182,7 @@ def skip_unfinished(
     rows = conn.execute(
         sa.select(test_results.c.position, test_results.c.steps).where(
             test_results.c.execution_id == execution_id,
-            test_results.c.status.in_(("pending", "running")),
+            test_results.c.status.in_(UNFINISHED_TESTS),
         )
     ).all()
     for position, steps in rows:
@@ -189,7 +190,7 @@ def skip_unfinished(
         conn.execute(
             test_results.update()
             .where(test_results.c.execution_id == execution_id, test_results.c.position == position)
-            .values(status="skipped", error=reason, steps=known)
+            .values(status=TestStatus.SKIPPED, error=reason, steps=known)
         )
     if rows:
         conn.execute(
@@ -203,8 +204,11 @@ def skip_unfinished(
 def finish(conn: Connection, claim: Claim) -> bool:
     result = conn.execute(
         executions.update()
-        .where(_leased(claim.execution_id, claim.lease_token), executions.c.status == RUNNING)
-        .values(status=COMPLETED, completed_at=utcnow(), lease_token=None)
+        .where(
+            _leased(claim.execution_id, claim.lease_token),
+            executions.c.status == ExecutionStatus.RUNNING,
+        )
+        .values(status=ExecutionStatus.COMPLETED, completed_at=utcnow(), lease_token=None)
     )
     return result.rowcount == 1
 
@@ -221,7 +225,7 @@ def _end_failed(
         executions.update()
         .where(condition)
         .values(
-            status=FAILED,
+            status=ExecutionStatus.FAILED,
             failure_reason=reason,
             failure_message=message,
             completed_at=utcnow(),
@@ -251,7 +255,7 @@ def cancel(conn: Connection, execution_id: str, reason: str = "requested") -> bo
         executions.update()
         .where(executions.c.id == execution_id, executions.c.status.in_(ACTIVE))
         .values(
-            status=CANCELLED,
+            status=ExecutionStatus.CANCELLED,
             cancellation_reason=reason,
             cancelled_at=now,
             completed_at=now,
@@ -268,7 +272,7 @@ def reap(
     conn: Connection,
     *,
     stale_before: datetime,
-    reason: str = REASON_WORKER_LOST,
+    reason: str = FailureReason.WORKER_LOST,
     message: str = "The worker running this execution stopped responding",
 ) -> list[str]:
     """Fail every claimed execution whose lease was last renewed before ``stale_before``."""

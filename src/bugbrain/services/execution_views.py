@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from bugbrain.clock import isoformat, utcnow
-from bugbrain.services import execution_state as state
+from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
 
 # Turns a stored artifact path ("exec_x/0_test_y/step_1.png") into a URL.
 UrlFor = Callable[[str], str]
@@ -27,10 +27,10 @@ def _duration(row: RowMapping) -> float | None:
 
 def _outcome_fields(row: RowMapping) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if row["status"] == state.FAILED:
+    if row["status"] == ExecutionStatus.FAILED:
         out["failure_reason"] = row["failure_reason"]
         out["failure_message"] = row["failure_message"]
-    if row["status"] == state.CANCELLED:
+    if row["status"] == ExecutionStatus.CANCELLED:
         out["cancellation_reason"] = row["cancellation_reason"]
         out["cancelled_at"] = isoformat(row["cancelled_at"])
     return out
@@ -82,7 +82,7 @@ def estimated_completion(row: RowMapping, typical_seconds: float) -> datetime | 
 
 def status_json(row: RowMapping, typical_seconds: float) -> dict[str, Any]:
     status = row["status"]
-    if status in state.TERMINAL:
+    if status in TERMINAL:
         duration = _duration(row)
         out: dict[str, Any] = {
             "id": row["id"],
@@ -113,7 +113,7 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
     out: dict[str, Any] = {
         "step_id": step.get("step_id"),
         "name": step.get("name") or step.get("description") or "",
-        "status": step.get("status", "skipped"),
+        "status": step.get("status", TestStatus.SKIPPED),
         "action": step.get("action"),
         "selector": step.get("selector"),
         "value": step.get("value"),
@@ -122,7 +122,7 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
     }
-    for key in ("error", "error_type", "expected", "actual", "context"):
+    for key in ("error", "error_type", "expected", "actual", "context"):  # not vocabulary: keys
         if step.get(key) is not None:
             out[key] = step[key]
     if step.get("healed"):
@@ -167,7 +167,7 @@ def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str
 def _detail_json(result: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
     """Steps and evidence of a test result or of one of its attempts."""
     out: dict[str, Any] = {}
-    for key in ("error", "error_type", "failed_step_id"):
+    for key in ("error", "error_type", "failed_step_id"):  # not vocabulary: keys
         if result.get(key):
             out[key] = result[key]
     if result.get("screenshot"):

@@ -17,6 +17,7 @@ from bugbrain.services import execution_state as state
 from bugbrain.services import projects, test_plans
 from bugbrain.services.common import Page, get_scoped, paged, pagination
 from bugbrain.services.execution_views import summary_json
+from bugbrain.vocabulary import CLAIMED, ExecutionStatus, TestStatus
 
 
 def get(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
@@ -117,7 +118,7 @@ def create(
             workspace_id=workspace_id,
             project_id=body.project_id,
             test_plan_id=body.test_plan_id,
-            status=state.QUEUED,
+            status=ExecutionStatus.QUEUED,
             environment=env_name,
             timeout_seconds=timeout,
             spec=spec,
@@ -133,7 +134,7 @@ def create(
                 "position": test["position"],
                 "test_case_id": test["test_id"],
                 "name": test["name"],
-                "status": "pending",
+                "status": TestStatus.PENDING,
                 "steps": [],
             }
             for test in spec["tests"]
@@ -195,7 +196,7 @@ def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
         sa.select(sa.func.count())
         .select_from(executions)
         .where(
-            executions.c.status == state.QUEUED,
+            executions.c.status == ExecutionStatus.QUEUED,
             sa.or_(
                 executions.c.created_at < row["created_at"],
                 sa.and_(executions.c.created_at == row["created_at"], executions.c.id < row["id"]),
@@ -203,9 +204,7 @@ def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
         )
     ).scalar_one()
     busy = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(executions)
-        .where(executions.c.status.in_(state.CLAIMED))
+        sa.select(sa.func.count()).select_from(executions).where(executions.c.status.in_(CLAIMED))
     ).scalar_one()
     return int(ahead), int(busy)
 
@@ -221,7 +220,7 @@ def typical_duration(conn: Connection, row: RowMapping) -> float:
             sa.select(executions.c.started_at, executions.c.completed_at)
             .where(
                 column == value,
-                executions.c.status == state.COMPLETED,
+                executions.c.status == ExecutionStatus.COMPLETED,
                 executions.c.started_at.is_not(None),
             )
             .order_by(executions.c.created_at.desc())

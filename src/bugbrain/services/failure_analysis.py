@@ -18,19 +18,20 @@ from bugbrain.diagnosis.changes import changes_since_last_pass
 from bugbrain.diagnosis.classify import Evidence, PreviousRun, Verdict, classify
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.locator_cache import step_key
+from bugbrain.vocabulary import ExecutionStatus, FailureReason, TestStatus
 
 # (test_case_id, step_id) → the step's last passing run.
 History = Mapping[tuple[str, str], PreviousRun]
 # A stored row (RowMapping) or any mapping of the same keys.
 Row = Mapping[Any, Any]
 
-_DEADLINE_REASON = "timeout"
+_DEADLINE_REASON = FailureReason.TIMEOUT
 
 
 def _failed_step(test: Row) -> dict[str, Any] | None:
     steps: list[dict[str, Any]] = test["steps"] or []
     for step in steps:
-        if step.get("step_id") == test["failed_step_id"] or step.get("status") == "failed":
+        if step.get("step_id") == test["failed_step_id"] or step.get("status") == TestStatus.FAILED:
             return step
     return None
 
@@ -48,7 +49,7 @@ def _spec_test(row: Row, test: Row) -> Row:
 
 def _interrupted_step(row: Row, test: Row) -> dict[str, Any] | None:
     """The step a deadline cut off: the first one of the test without a result."""
-    done = {s.get("step_id") for s in test["steps"] or [] if s.get("status") != "skipped"}
+    done = {s.get("step_id") for s in test["steps"] or [] if s.get("status") != TestStatus.SKIPPED}
     for step in _spec_test(row, test).get("steps") or []:
         if step.get("step_id") not in done:
             return dict(step)
@@ -57,9 +58,9 @@ def _interrupted_step(row: Row, test: Row) -> dict[str, Any] | None:
 
 def _interrupted(row: Row, test: Row) -> bool:
     return (
-        row.get("status") == "failed"
+        row.get("status") == ExecutionStatus.FAILED
         and row.get("failure_reason") == _DEADLINE_REASON
-        and test["status"] == "skipped"
+        and test["status"] == TestStatus.SKIPPED
         and test.get("started_at") is not None
     )
 
@@ -141,7 +142,7 @@ def analysis_json(
 ) -> dict[str, Any]:
     entries = []
     for test in tests:
-        if test["status"] != "failed" and not _interrupted(row, test):
+        if test["status"] != TestStatus.FAILED and not _interrupted(row, test):
             continue
         evidence, step = _evidence(row, test, history)
         entry = _entry(test, step, classify(evidence), url_for)
@@ -156,7 +157,7 @@ def previous_runs(conn: Connection, row: Row, tests: Sequence[Row]) -> History:
     """The last passing run of every step of these tests that has one, as long
     as the step is unchanged since: the element it touched (its fingerprint)
     and, for steps in words, the selector they resolved to."""
-    case_ids = {t["test_case_id"] for t in tests if t["status"] != "passed"}
+    case_ids = {t["test_case_id"] for t in tests if t["status"] != TestStatus.PASSED}
     if not case_ids:
         return {}
     keys = {

@@ -15,6 +15,7 @@ from bugbrain.db.tables import element_fingerprints, heals, test_cases
 from bugbrain.errors import Conflict, NotFound
 from bugbrain.services import test_cases as test_cases_service
 from bugbrain.services.locator_cache import step_key
+from bugbrain.vocabulary import TestStatus
 
 APPLIED, ACCEPTED = "applied", "accepted"
 
@@ -98,7 +99,7 @@ def record(
                     created_at=now,
                 )
             )
-        if result.get("status") == "passed" and step.get("fingerprint"):
+        if result.get("status") == TestStatus.PASSED and step.get("fingerprint"):
             _store_fingerprint(conn, test_case_id, spec_step, step["fingerprint"], execution_id)
 
 

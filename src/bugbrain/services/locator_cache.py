@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from bugbrain.clock import utcnow
 from bugbrain.db.tables import locator_cache
+from bugbrain.vocabulary import LocatorSource, TestStatus
 
 
 def step_key(step: dict[str, Any]) -> str:
@@ -56,12 +57,12 @@ def record(
     for step in result.get("steps") or []:
         spec_step = by_id.get(step.get("step_id"))
         source = step.get("selector_source")
-        if spec_step is None or source not in ("semantic", "cache"):
+        if spec_step is None or source not in (LocatorSource.SEMANTIC, LocatorSource.CACHE):
             continue
         key = {"test_case_id": test_case_id, "step_id": step["step_id"]}
-        if result.get("status") == "passed" and step.get("resolved_selector"):
+        if result.get("status") == TestStatus.PASSED and step.get("resolved_selector"):
             _upsert(conn, key, step_key(spec_step), step["resolved_selector"], now)
-        elif spec_step.get("cached_selector") and source == "semantic":
+        elif spec_step.get("cached_selector") and source == LocatorSource.SEMANTIC:
             conn.execute(
                 locator_cache.delete().where(
                     locator_cache.c.test_case_id == test_case_id,

@@ -13,8 +13,7 @@ from bugbrain.db.tables import executions, projects
 from bugbrain.errors import Conflict, InvalidInput
 from bugbrain.schemas.projects import EnvironmentIn, ProjectCreate, ProjectUpdate
 from bugbrain.services.common import Page, get_scoped, paged, pagination
-
-TERMINAL = ("completed", "failed", "cancelled")
+from bugbrain.vocabulary import TERMINAL
 
 
 def to_json(row: RowMapping) -> dict[str, Any]:

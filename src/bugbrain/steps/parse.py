@@ -59,6 +59,7 @@ from bugbrain.steps.words import (
     ROLE_WORDS,
     key_name,
 )
+from bugbrain.vocabulary import Action
 
 __all__ = ["FORMS", "Intent", "Target", "UnparseableStepError", "parse"]
 
@@ -154,7 +155,7 @@ def _first(table: Table, text: str, ctx: Ctx) -> Intent | None:
 )
 def _led(match: re.Match[str], ctx: Ctx) -> Intent | None:
     """verify/assert/expect/... <body>; a bare "check X" is only an assertion if X is."""
-    ctx.led = match["verb"].lower() != "check" or bool(match["that"])
+    ctx.led = match["verb"].lower() != "check" or bool(match["that"])  # not vocabulary: a verb
     intent = _first(_ASSERTS, strip_filler(match["body"]), ctx)
     ctx.led = False
     return intent
@@ -171,12 +172,17 @@ def _wait_time(match: re.Match[str], ctx: Ctx) -> Intent:
     n = 0.5 if amount.startswith("half") else 1.0 if amount in ("a", "an") else None
     n = float(NUMBERS.get(amount, amount)) if n is None else n
     scale = 1 if unit.startswith(("ms", "milli")) else 60_000 if unit.startswith("min") else 1000
-    return Intent("wait", value=str(round(n * scale)))
+    return Intent(Action.WAIT, value=str(round(n * scale)))
 
 
 _WAIT = r"^wait (?:for |until |till )?(?P<t>.+?) "
-_on("wait_hidden", rf"{_WAIT}(?:{NEG_VIS}|(?:to |should )?(?:close|be closed)|is closed|closes)$")
-_on("wait", rf"{_WAIT}(?:{POS_VIS}|(?:to )?(?:load|be loaded|finish loading)|is loaded|loads)$")
+_on(
+    Action.WAIT_HIDDEN,
+    rf"{_WAIT}(?:{NEG_VIS}|(?:to |should )?(?:close|be closed)|is closed|closes)$",
+)
+_on(
+    Action.WAIT, rf"{_WAIT}(?:{POS_VIS}|(?:to )?(?:load|be loaded|finish loading)|is loaded|loads)$"
+)
 
 
 @_rule(r"^wait (?:for|until|till) (?P<t>.+)$")
@@ -187,7 +193,7 @@ def _wait_for(match: re.Match[str], ctx: Ctx) -> Intent | None:
     ):
         return None
     target = parse_target(match["t"], ctx)
-    return Intent("wait", target) if target else None
+    return Intent(Action.WAIT, target) if target else None
 
 
 @_rule(
@@ -200,7 +206,7 @@ def _press(match: re.Match[str], ctx: Ctx) -> Intent | None:
     target = parse_target(match["t"], ctx)
     if key is None or (match["t"] and target is None):
         return None
-    return Intent("press", target, key)
+    return Intent(Action.PRESS, target, key)
 
 
 _HOME = r"(?:app|application|home ?page|home|site|website|start page|main page|landing page|root)"
@@ -212,21 +218,24 @@ def _navigate(match: re.Match[str], ctx: Ctx) -> Intent | None:
     """A URL or path; "the app"/"home page" is "/"; "open the Account menu" is a click."""
     rest = match["rest"]
     if re.fullmatch(rf"(?:{ART} )?{_HOME}(?: page)?", rest, re.I):
-        return Intent("navigate", value="/")
+        return Intent(Action.NAVIGATE, value="/")
     if BAD_TEXT.match(rest):
         return None
     try:
-        return Intent("navigate", value=parse_url(rest, ctx))
+        return Intent(Action.NAVIGATE, value=parse_url(rest, ctx))
     except NeedsUrlError:
         target = parse_target(rest, ctx)
         if target and (target.role in _CLICKABLE or re.search(r"\bmenu$", rest, re.I)):
-            return Intent("click", target)
+            return Intent(Action.CLICK, target)
         raise
 
 
-_on("fill", r"^(?:fill(?: in| out)?|populate|enter|type|input) (?P<t>.+?) (?:with|as) (?P<v>.+)$")
 _on(
-    "fill",
+    Action.FILL,
+    r"^(?:fill(?: in| out)?|populate|enter|type|input) (?P<t>.+?) (?:with|as) (?P<v>.+)$",
+)
+_on(
+    Action.FILL,
     r"^(?:type|enter|input|put|write|key in|paste|fill(?: in)?|insert) (?P<v>.+?)"
     r" (?:into|in|inside|within|in to|for) (?P<t>.+)$",
 )
@@ -239,14 +248,14 @@ def _set(match: re.Match[str], ctx: Ctx) -> Intent | None:
     if target is None or target.role not in (None, "textbox", "combobox", "checkbox", "switch"):
         return None
     if target.role == "combobox":
-        return Intent("select", target, value)
+        return Intent(Action.SELECT, target, value)
     if target.role in ("checkbox", "switch"):
         if re.fullmatch(r"on|checked|true|yes|ticked|enabled|selected", value, re.I):
-            return Intent("check", target)
+            return Intent(Action.CHECK, target)
         if re.fullmatch(r"off|unchecked|false|no|unticked|disabled", value, re.I):
-            return Intent("uncheck", target)
+            return Intent(Action.UNCHECK, target)
         return None
-    return Intent("fill", target, value)
+    return Intent(Action.FILL, target, value)
 
 
 @_rule(
@@ -259,10 +268,10 @@ def _select(match: re.Match[str], ctx: Ctx) -> Intent | None:
     if option is None or target is None or option.role not in (None, "option"):
         return None
     if re.search(r"\bmenu$", match["t"], re.I):
-        return Intent("click", replace(option, within=target.text, within_role="menu"))
+        return Intent(Action.CLICK, replace(option, within=target.text, within_role="menu"))
     if target.role not in (None, "combobox") or (target.role is None and target.within):
         return None
-    return Intent("select", target, option.text)
+    return Intent(Action.SELECT, target, option.text)
 
 
 @_rule(r"^(?:clear|empty|erase|wipe)(?: out)? (?P<t>.+)$")
@@ -270,7 +279,7 @@ def _clear(match: re.Match[str], ctx: Ctx) -> Intent | None:
     target = parse_target(match["t"], ctx)
     if target is None:
         return None
-    return Intent("uncheck" if target.role == "checkbox" else "clear", target)
+    return Intent(Action.UNCHECK if target.role == "checkbox" else Action.CLEAR, target)
 
 
 @_rule(r"^(?:toggle|turn|switch|flip|set) (?:(?P<s1>on|off) )?(?P<t>.+?)(?: (?P<s2>on|off))?$")
@@ -278,7 +287,7 @@ def _toggle(match: re.Match[str], ctx: Ctx) -> Intent | None:
     state, target = (match["s1"] or match["s2"] or "").lower(), _box(parse_target(match["t"], ctx))
     if not state or target is None:
         return None
-    return Intent("check" if state == "on" else "uncheck", target)
+    return Intent(Action.CHECK if state == "on" else Action.UNCHECK, target)
 
 
 _CHECKABLE = (None, "checkbox", "radio", "switch", "option", "listitem")
@@ -288,18 +297,24 @@ _CHECKABLE = (None, "checkbox", "radio", "switch", "option", "listitem")
 def _check(match: re.Match[str], ctx: Ctx) -> Intent | None:
     """Check a box; select/choose/pick only with a radio/checkbox/switch word."""
     target = _box(parse_target(match["t"], ctx))
-    roles = _CHECKABLE[1:4] if match["verb"].lower() in ("select", "choose", "pick") else _CHECKABLE
-    return Intent("check", target) if target and target.role in roles else None
+    roles = (
+        _CHECKABLE[1:4] if match["verb"].lower() in ("select", "choose", "pick") else _CHECKABLE
+    )  # not vocabulary: verbs
+    return Intent(Action.CHECK, target) if target and target.role in roles else None
 
 
-_on("uncheck", r"^(?:un-?check|un-?tick|unmark|disable|de-?select|unselect) (?P<t>.+)$", box=True)
 _on(
-    "hover",
+    Action.UNCHECK,
+    r"^(?:un-?check|un-?tick|unmark|disable|de-?select|unselect) (?P<t>.+)$",
+    box=True,
+)
+_on(
+    Action.HOVER,
     r"^(?:hover(?: over| on)?|mouse ?over|move (?:the )?(?:mouse|cursor|pointer) (?:to|over|onto)"
     r"|point (?:at|to)) (?P<t>.+)$",
 )
 _on(
-    "scroll",
+    Action.SCROLL,
     r"^scroll(?: (?:down|up|back))?(?: (?:to|until|towards?))?(?: into view)? (?P<t>.+?)"
     r"(?: (?:into|in) view| (?:is|becomes) visible)?$",
 )
@@ -315,7 +330,7 @@ def _click(match: re.Match[str], ctx: Ctx) -> Intent | None:
     loose = re.match(r"select|choose|pick|switch", match["verb"], re.I)
     if target is None or (loose and target.role is None):
         return None
-    return Intent("click", target)
+    return Intent(Action.CLICK, target)
 
 
 @_rule(r"^(?:type|enter|input|write|key in) (?P<v>.+)$")
@@ -327,7 +342,7 @@ def _type(match: re.Match[str], ctx: Ctx) -> Intent | None:
         or re.search(rf"\b(?:into|in|on|to)$|{TOK}", value, re.I)
     ):
         return None
-    return Intent("fill", None, ctx.value(value))
+    return Intent(Action.FILL, None, ctx.value(value))
 
 
 @_rule(r"^(?P<body>.+)$")
@@ -342,14 +357,14 @@ def _unled(match: re.Match[str], ctx: Ctx) -> Intent | None:
 @_rule(rf"^(?:the )?(?:page |browser |tab |window |document )?title (?:{CMP}) (?P<v>.+)$", _ASSERTS)
 @_rule(rf"^(?:the )?page {MAY}(?:has|have) (?:the |a )?title(?: of)? (?P<v>.+)$", _ASSERTS)
 def _title(match: re.Match[str], ctx: Ctx) -> Intent:
-    return Intent("assert_title", value=parse_text(match["v"], ctx))
+    return Intent(Action.ASSERT_TITLE, value=parse_text(match["v"], ctx))
 
 
 @_rule(
     rf"^(?:the )?(?:current |page )?(?:url|address|location|path) (?:{CMP}) (?P<v>.+)$", _ASSERTS
 )
 def _url_is(match: re.Match[str], ctx: Ctx) -> Intent:
-    return Intent("assert_url", value=parse_url(match["v"], ctx, loose=True))
+    return Intent(Action.ASSERT_URL, value=parse_url(match["v"], ctx, loose=True))
 
 
 @_rule(
@@ -358,19 +373,19 @@ def _url_is(match: re.Match[str], ctx: Ctx) -> Intent:
     _ASSERTS,
 )
 def _url_on(match: re.Match[str], ctx: Ctx) -> Intent:
-    return Intent("assert_url", value=parse_url(match["v"], ctx))
+    return Intent(Action.ASSERT_URL, value=parse_url(match["v"], ctx))
 
 
 def _seen(phrase: str, ctx: Ctx, negative: bool) -> Intent | None:
     """'X' [in the cart] → (not) text; "the Save button" (role word) → visible/hidden."""
     phrase = TEXT_WORD.sub("", phrase)
-    text_action = "assert_not_text" if negative else "assert_text"
+    text_action = Action.ASSERT_NOT_TEXT if negative else Action.ASSERT_TEXT
     where = r"(?: (?:is |are |should be )?(?:in|on|inside|within|under) (?P<w>.+))?"
     if match := re.fullmatch(rf"(?P<q>{TOK}){where}", phrase, re.I):
         return Intent(text_action, parse_target(match["w"], ctx), ctx.value(match["q"]))
     target = parse_target(phrase, ctx)
     if target and target.role:
-        return Intent("assert_hidden" if negative else "assert_visible", target)
+        return Intent(Action.ASSERT_HIDDEN if negative else Action.ASSERT_VISIBLE, target)
     if TOKEN_RE.search(phrase) or BAD_TEXT.search(phrase):
         return None  # "'Blue Mug' not to be in the cart": more than a text
     return Intent(text_action, value=parse_text(phrase, ctx))
@@ -395,9 +410,9 @@ def _no(match: re.Match[str], ctx: Ctx) -> Intent | None:
     if not (ctx.led or match["there"]):
         return None
     if (inner := ctx.quoted(match["v"])) is not None:
-        return Intent("assert_not_text", value=inner)
+        return Intent(Action.ASSERT_NOT_TEXT, value=inner)
     target = parse_target(match["v"], ctx)
-    return Intent("assert_hidden", target) if target else None
+    return Intent(Action.ASSERT_HIDDEN, target) if target else None
 
 
 @_rule(r"^(?:(?:can|should|must|will|to|do|does) )?see (?P<v>.+)$", _ASSERTS)
@@ -413,7 +428,7 @@ def _see(match: re.Match[str], ctx: Ctx) -> Intent | None:
 def _count(n: str, thing: str, ctx: Ctx) -> Intent | None:
     target = parse_target(thing, ctx)
     count = int(NUMBERS.get(n.lower(), n))
-    return Intent("assert_count", target, count=count) if target else None
+    return Intent(Action.ASSERT_COUNT, target, count=count) if target else None
 
 
 @_rule(
@@ -450,17 +465,17 @@ def _n_things(match: re.Match[str], ctx: Ctx) -> Intent | None:
     return _count(match["n"], match["t"] + (match["w"] or ""), ctx)
 
 
-_on("assert_hidden", rf"^(?P<t>.+?) {NEG_VIS}$", _ASSERTS)
-_on("assert_visible", rf"^(?P<t>.+?) {POS_VIS}(?: on (?:the )?(?:page|screen))?$", _ASSERTS)
+_on(Action.ASSERT_HIDDEN, rf"^(?P<t>.+?) {NEG_VIS}$", _ASSERTS)
+_on(Action.ASSERT_VISIBLE, rf"^(?P<t>.+?) {POS_VIS}(?: on (?:the )?(?:page|screen))?$", _ASSERTS)
 _on(
-    "assert_value",
+    Action.ASSERT_VALUE,
     rf"^(?P<t>.+?) {MAY}(?:has|have)(?: the| a)? value(?: of)? (?P<v>.+)$",
     _ASSERTS,
 )
-_on("assert_value", rf"^(?:the )?value of (?P<t>.+?) (?:{CMP}) (?P<v>.+)$", _ASSERTS)
-_on("assert_value", rf"^(?P<t>.+?)(?:'s)? value (?:{CMP}) (?P<v>.+)$", _ASSERTS)
+_on(Action.ASSERT_VALUE, rf"^(?:the )?value of (?P<t>.+?) (?:{CMP}) (?P<v>.+)$", _ASSERTS)
+_on(Action.ASSERT_VALUE, rf"^(?P<t>.+?)(?:'s)? value (?:{CMP}) (?P<v>.+)$", _ASSERTS)
 _on(
-    "assert_text",
+    Action.ASSERT_TEXT,
     rf"^(?P<t>.+?) {MAY}(?:says?|reads?|shows?|displays?|(?:has|have)(?: the)? text"
     r"|text (?:is|should be|to be)) (?P<v>.+)$",
     _ASSERTS,
@@ -475,8 +490,8 @@ def _value(target: Target | None, raw: str, ctx: Ctx) -> Intent | None:
         return None
     if target.role in (None, "textbox", "combobox"):
         blank = re.fullmatch(r"empty|blank", raw, re.I)
-        return Intent("assert_value", target, "" if blank else parse_text(raw, ctx))
-    return Intent("assert_text", target, parse_text(raw, ctx))
+        return Intent(Action.ASSERT_VALUE, target, "" if blank else parse_text(raw, ctx))
+    return Intent(Action.ASSERT_TEXT, target, parse_text(raw, ctx))
 
 
 @_rule(rf"^(?P<t>.+?) {MAY}(?:contains?|includes?) (?P<v>.+)$", _ASSERTS)
@@ -484,7 +499,7 @@ def _contains(match: re.Match[str], ctx: Ctx) -> Intent | None:
     """ "the Email field contains x" checks a value; "the cart contains 'x'" its text."""
     target = parse_target(match["t"], ctx)
     if target is not None and target.role is None:
-        return Intent("assert_text", target, parse_text(match["v"], ctx))
+        return Intent(Action.ASSERT_TEXT, target, parse_text(match["v"], ctx))
     return _value(target, match["v"], ctx)
 
 
@@ -513,7 +528,7 @@ def _lone(match: re.Match[str], ctx: Ctx) -> Intent | None:
     if re.match(rf"(?:(?:the )?(?:text|message) |{TOK})", body, re.I):
         return _seen(body, ctx, negative=False)
     target = parse_target(body, ctx)
-    return Intent("assert_visible", target) if target and target.role else None
+    return Intent(Action.ASSERT_VISIBLE, target) if target and target.role else None
 
 
 def names_only_a_kind(target: Target) -> bool:

@@ -12,74 +12,28 @@ from collections.abc import Mapping
 from typing import Final, Protocol
 from urllib.parse import urljoin, urlsplit
 
-# Canonical actions, in the order they are listed in error messages.
-ACTIONS: Final[tuple[str, ...]] = (
-    "navigate",
-    "click",
-    "fill",
-    "select",
-    "check",
-    "uncheck",
-    "hover",
-    "press",
-    "wait",
-    "assert_text",
-    "assert_visible",
-    "assert_url",
-    "assert_title",
-    "clear",
-    "scroll",
-    "wait_hidden",
-    "assert_not_text",
-    "assert_hidden",
-    "assert_value",
-    "assert_count",
+from bugbrain.vocabulary import (
+    ACTION_ALIASES,
+    ASSERTIONS,
+    NEEDS_ELEMENT,
+    Action,
+    ScreenshotMode,
 )
 
-ALIASES: Final[Mapping[str, str]] = {
-    "type": "fill",
-    "goto": "navigate",
-    "go_to": "navigate",
-    "open": "navigate",
-    "visit": "navigate",
-    "select_option": "select",
-    "wait_for": "wait",
-}
+ACTIONS: Final[tuple[Action, ...]] = tuple(Action)
 
-ASSERT_ACTIONS: Final[frozenset[str]] = frozenset(a for a in ACTIONS if a.startswith("assert_"))
-
-# Actions that cannot work without a selector.
-_NEEDS_SELECTOR: Final[frozenset[str]] = frozenset(
-    {
-        "click",
-        "fill",
-        "select",
-        "check",
-        "uncheck",
-        "hover",
-        "clear",
-        "scroll",
-        "wait_hidden",
-        "assert_visible",
-        "assert_hidden",
-        "assert_value",
-        "assert_count",
-    }
-)
 # Actions that need a non-empty value, with a hint of what the value is.
 _NEEDS_VALUE: Final[Mapping[str, str]] = {
-    "select": "the option value or label",
-    "press": "a key such as Enter",
-    "assert_text": "the expected text",
-    "assert_url": "the expected URL or path",
-    "assert_title": "the expected title",
-    "assert_not_text": "the text that must not appear",
-    "assert_count": "the expected number of matching elements",
+    Action.SELECT: "the option value or label",
+    Action.PRESS: "a key such as Enter",
+    Action.ASSERT_TEXT: "the expected text",
+    Action.ASSERT_URL: "the expected URL or path",
+    Action.ASSERT_TITLE: "the expected title",
+    Action.ASSERT_NOT_TEXT: "the text that must not appear",
+    Action.ASSERT_COUNT: "the expected number of matching elements",
 }
 
 MAX_WAIT_MS: Final[int] = 60_000
-
-SCREENSHOT_MODES: Final[tuple[str, ...]] = ("every_step", "on_failure", "on_assertions", "disabled")
 
 _VAR_RE: Final = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 _CAMEL_RE: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -125,7 +79,7 @@ def normalize_action(raw: str) -> str:
     """
     text = _CAMEL_RE.sub("_", raw.strip())
     text = re.sub(r"[\s\-]+", "_", text).lower()
-    return ALIASES.get(text, text)
+    return ACTION_ALIASES.get(text, text)
 
 
 def is_known_action(action: str) -> bool:
@@ -233,20 +187,20 @@ def validate_step(step: StepLike) -> str | None:
     selector = step.selector if step.selector and step.selector.strip() else None
     value = step.value
     has_value = value is not None and value.strip() != ""
-    if action == "navigate":
+    if action == Action.NAVIGATE:
         if navigate_target(selector, value) is None:
             return "Action 'navigate' requires a URL in value"
         return None
-    if action == "wait":
+    if action == Action.WAIT:
         if selector is None and not has_value:
             return "Action 'wait' requires a number of milliseconds or a selector"
         ms = parse_wait_ms(value)
         if ms is not None and ms < 0:
             return f"Action 'wait' needs a non-negative number of milliseconds, got {value}"
         return None
-    if action in _NEEDS_SELECTOR and selector is None:
+    if action in NEEDS_ELEMENT and selector is None:
         return f"Action '{action}' requires a selector"
-    if action == "fill" and value is None:
+    if action == Action.FILL and value is None:
         return "Action 'fill' requires a value (the text to type)"
     if action in _NEEDS_VALUE and not has_value:
         return f"Action '{action}' requires a value ({_NEEDS_VALUE[action]})"
@@ -255,12 +209,12 @@ def validate_step(step: StepLike) -> str | None:
 
 def should_screenshot(mode: str, action: str, failed: bool) -> bool:
     """Whether to capture after a step, per screenshot_mode."""
-    if mode == "every_step":
+    if mode == ScreenshotMode.EVERY_STEP:
         return True
-    if mode == "on_failure":
+    if mode == ScreenshotMode.ON_FAILURE:
         return failed
-    if mode == "on_assertions":
-        return failed or normalize_action(action) in ASSERT_ACTIONS
+    if mode == ScreenshotMode.ON_ASSERTIONS:
+        return failed or normalize_action(action) in ASSERTIONS
     return False
 
 

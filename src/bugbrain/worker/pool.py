@@ -20,6 +20,7 @@ from bugbrain.db.engine import write_tx
 from bugbrain.services import execution_state as state
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
+from bugbrain.vocabulary import FailureReason
 from bugbrain.worker.supervisor import Supervisor
 from bugbrain.worker.warm import WarmRunner
 
@@ -149,7 +150,7 @@ class WorkerPool:
         except Exception:
             log.exception("supervising %s failed", claim.execution_id)
             with write_tx(self.engine) as conn:
-                state.fail(conn, claim, state.REASON_RUNNER_CRASHED, "Internal worker error")
+                state.fail(conn, claim, FailureReason.RUNNER_CRASHED, "Internal worker error")
         finally:
             with self._lock:
                 self._running.pop(claim.execution_id, None)

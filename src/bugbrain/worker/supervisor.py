@@ -20,11 +20,13 @@ from sqlalchemy.engine import Engine
 
 from bugbrain.artifacts.store import LocalArtifactStore
 from bugbrain.clock import utcnow
+from bugbrain.contract.events import InvalidEvent, RunnerEvent, parse_event
 from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
 from bugbrain.services import heals, locator_cache
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
+from bugbrain.vocabulary import ExecutionStatus, FailureReason
 from bugbrain.worker.processes import ProcessTree
 from bugbrain.worker.warm import WarmRunner, runner_command, runner_env
 
@@ -116,7 +118,7 @@ class Supervisor:
         try:
             proc = self._spawn(directory)
         except OSError as exc:
-            self._fail(state.REASON_RUNNER_CRASHED, f"Could not start the runner: {exc}")
+            self._fail(FailureReason.RUNNER_CRASHED, f"Could not start the runner: {exc}")
             return
         finally:
             if self.warm is not None:  # never handed its spec (it could not be written)
@@ -152,11 +154,11 @@ class Supervisor:
                         return None
                     self._feed(chunk)
                 if self.cancelled.is_set():
-                    return "cancelled"
+                    return ExecutionStatus.CANCELLED
                 if self.shutting_down.is_set():
                     return "shutdown"
                 if utcnow() >= deadline:
-                    return "timeout"
+                    return FailureReason.TIMEOUT
                 now = time.monotonic()
                 if now >= next_beat:
                     next_beat = now + self.settings.heartbeat_seconds
@@ -179,71 +181,79 @@ class Supervisor:
             if not line.strip():
                 continue
             try:
-                event = json.loads(line)
-            except ValueError:
+                event = parse_event(line)
+            except InvalidEvent as exc:
+                # Not ours to guess at: a result that cannot be read is lost,
+                # and the execution must say so rather than pass without it.
                 log.warning(
-                    "runner %s printed a non-event line: %r", self.claim.execution_id, line[:200]
+                    "runner %s printed a non-event line (%s): %r",
+                    self.claim.execution_id,
+                    exc,
+                    line[:200],
                 )
+                if line.lstrip().startswith(b"{"):
+                    self.outcome.fatal_reason = FailureReason.RUNNER_CRASHED
+                    self.outcome.fatal_message = f"The runner sent an unreadable event ({exc})"
                 continue
             self._handle(event)
 
-    def _handle(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
+    def _handle(self, event: RunnerEvent) -> None:
         claim = self.claim
-        if kind == "browser_started":
+        if event["event"] == "browser_started":
             if self.tree is not None:
                 self.tree.refresh()
             with write_tx(self.engine) as conn:
-                state.mark_running(conn, claim, event.get("browser_version"))
-        elif kind == "test_started":
-            started = _parse_time(event.get("started_at"))
+                state.mark_running(conn, claim, event["browser_version"])
+        elif event["event"] == "test_started":
+            started = _parse_time(event["started_at"])
             with write_tx(self.engine) as conn:
-                state.record_test_started(conn, claim, int(event["position"]), started)
-        elif kind == "step_finished":
+                state.record_test_started(conn, claim, event["position"], started)
+        elif event["event"] == "step_finished":
             step = self._rebase(dict(event["step"]))
-            position, attempt = int(event["position"]), int(event.get("attempt") or 1)
+            position, attempt = event["position"], event.get("attempt", 1)
             if self._attempts.get(position) != attempt:  # a retry starts a fresh list
                 self._attempts[position] = attempt
                 self.outcome.partial_steps[position] = []
             self.outcome.partial_steps.setdefault(position, []).append(step)
-        elif kind == "test_finished":
-            position = int(event["position"])
-            self.outcome.partial_steps.pop(position, None)
-            result = self._rebase(dict(event["result"]))
-            spec_steps = self._spec_steps.get(position, [])
-            # Fingerprints are for healing later runs, not for the results body.
-            stored = {
-                **result,
-                "steps": [
-                    {k: v for k, v in step.items() if k != "fingerprint"}
-                    for step in result.get("steps") or []
-                ],
-            }
-            with write_tx(self.engine) as conn:
-                if state.record_test_result(
-                    conn, claim, position, stored
-                ) and state.test_case_exists(conn, result["test_id"]):
-                    locator_cache.record(conn, result["test_id"], spec_steps, result)
-                    heals.record(
-                        conn,
-                        workspace_id=claim.workspace_id,
-                        execution_id=claim.execution_id,
-                        test_case_id=result["test_id"],
-                        spec_steps=spec_steps,
-                        result=result,
-                    )
-        elif kind == "fatal":
+        elif event["event"] == "test_finished":
+            self._record_test(event["position"], self._rebase(dict(event["result"])))
+        elif event["event"] == "fatal":
             # The API documents a closed set of reasons; anything but a browser
             # that would not start is the runner's own failure.
-            reason = event.get("reason")
             self.outcome.fatal_reason = (
-                state.REASON_BROWSER_LAUNCH
-                if reason == state.REASON_BROWSER_LAUNCH
-                else state.REASON_RUNNER_CRASHED
+                FailureReason.BROWSER_LAUNCH_FAILED
+                if event["reason"] == FailureReason.BROWSER_LAUNCH_FAILED
+                else FailureReason.RUNNER_CRASHED
             )
-            self.outcome.fatal_message = str(event.get("message") or "")
-        elif kind == "done":
+            self.outcome.fatal_message = event["message"]
+        else:
             self.outcome.done = True
+
+    def _record_test(self, position: int, result: dict[str, Any]) -> None:
+        self.outcome.partial_steps.pop(position, None)
+        spec_steps = self._spec_steps.get(position, [])
+        # Fingerprints are for healing later runs, not for the results body.
+        stored = {
+            **result,
+            "steps": [
+                {k: v for k, v in step.items() if k != "fingerprint"}
+                for step in result.get("steps") or []
+            ],
+        }
+        claim = self.claim
+        with write_tx(self.engine) as conn:
+            if state.record_test_result(conn, claim, position, stored) and state.test_case_exists(
+                conn, result["test_id"]
+            ):
+                locator_cache.record(conn, result["test_id"], spec_steps, result)
+                heals.record(
+                    conn,
+                    workspace_id=claim.workspace_id,
+                    execution_id=claim.execution_id,
+                    test_case_id=result["test_id"],
+                    spec_steps=spec_steps,
+                    result=result,
+                )
 
     def _rebase(self, result: dict[str, Any]) -> dict[str, Any]:
         """Runner paths are relative to the execution's directory; the store's
@@ -276,18 +286,20 @@ class Supervisor:
             return
         tail = _tail(directory / "runner.log")
         self._fail(
-            state.REASON_RUNNER_CRASHED,
+            FailureReason.RUNNER_CRASHED,
             f"The runner process exited with code {returncode} before finishing. {tail}".strip(),
         )
 
     def _after_kill(self, reason: str) -> None:
-        if reason == "timeout":
+        if reason == FailureReason.TIMEOUT:
             self._fail(
-                state.REASON_TIMEOUT,
+                FailureReason.TIMEOUT,
                 f"Execution exceeded its timeout of {self.claim.timeout_seconds} s",
             )
         elif reason == "shutdown":
-            self._fail(state.REASON_SHUTDOWN, "The server shut down while this execution ran")
+            self._fail(
+                FailureReason.SERVER_SHUTDOWN, "The server shut down while this execution ran"
+            )
         # "cancelled" and "lost": the row was already ended by whoever took it from us.
 
     def _fail(self, reason: str, message: str) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import math
 import time
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,10 +27,10 @@ from bugbrain.services import executions, heals
 from bugbrain.services.common import MAX_OFFSET, Page
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.failure_analysis import analysis_json, previous_runs
+from bugbrain.vocabulary import TERMINAL, ExecutionStatus
 
 router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1", tags=["executions"])
 
-Status = Literal["queued", "pending", "running", "completed", "failed", "cancelled"]
 # While a synchronous create waits, how often it looks at the execution row.
 SYNC_POLL_SECONDS = 0.1
 # Extra time a synchronous create waits beyond timeout_seconds, for queueing.
@@ -66,7 +66,7 @@ def list_executions(
     project_id: Annotated[str, Query(min_length=1, max_length=40, description="Project ID")],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per page")] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Pagination offset")] = 0,
-    status: Status | None = None,
+    status: ExecutionStatus | None = None,
     test_plan_id: Annotated[str | None, Query(max_length=40)] = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
@@ -133,7 +133,7 @@ async def create_execution(
         return await run_in_threadpool(_queued_response, ctx, row)
     give_up = time.monotonic() + row["timeout_seconds"] + SYNC_GRACE_SECONDS
     current: RowMapping | None = row
-    while current is not None and current["status"] not in state.TERMINAL:
+    while current is not None and current["status"] not in TERMINAL:
         if time.monotonic() > give_up or await request.is_disconnected():
             break
         await asyncio.sleep(SYNC_POLL_SECONDS)
@@ -141,7 +141,7 @@ async def create_execution(
     final = current or row
     tests = await run_in_threadpool(_results_rows, ctx, row["id"])
     payload = views.completed_json(final, tests, url_maker(ctx, request))
-    if final["status"] in state.TERMINAL:
+    if final["status"] in TERMINAL:
         return JSONResponse(payload)
     # Still going: say so, and where to look, instead of pretending it finished.
     payload["polling_url"] = polling_path(row["id"])
@@ -163,7 +163,7 @@ def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
 def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
-        typical = 0.0 if row["status"] in state.TERMINAL else executions.typical_duration(conn, row)
+        typical = 0.0 if row["status"] in TERMINAL else executions.typical_duration(conn, row)
     return views.status_json(row, typical)
 
 

@@ -31,6 +31,7 @@ from bugbrain.elements.healing.text import (
 )
 from bugbrain.elements.healing.words import Words
 from bugbrain.elements.roles import IMPLIED_ROLES, INTERACTIVE_ROLES, implied_adjust
+from bugbrain.vocabulary import POINTER_ACTIONS
 
 # ------------------------------------------------------------------ weights and thresholds
 
@@ -76,9 +77,6 @@ MISFIT_FACTOR: Final = 0.7
 AMBIGUITY_GAP: Final = 0.05
 AMBIGUITY_PENALTY: Final = 0.10
 
-# Actions that need an enabled element.
-NEEDS_ENABLED: Final = frozenset({"click", "fill", "clear", "select", "check", "uncheck", "press"})
-_POINTER_ACTIONS: Final = frozenset({"click", "hover", "press"})
 
 Mode = Literal["fingerprint", "words"]
 
@@ -390,7 +388,7 @@ def fits_action(action: str, c: Fingerprint, expected_role: str | None) -> bool:
         return implied_adjust(action, as_dom_candidate(c)) is not None
     if expected_role and family(c.role) == family(expected_role):
         return True
-    if action in _POINTER_ACTIONS:
+    if action in POINTER_ACTIONS:
         editable = c.editable if isinstance(c, Candidate) else False
         clickable = c.clickable if isinstance(c, Candidate) else False
         return c.role in INTERACTIVE_ROLES or clickable or editable

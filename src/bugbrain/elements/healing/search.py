@@ -54,7 +54,6 @@ from bugbrain.elements.healing.score import (
     MIN_MARGIN,
     MIN_SIMILARITY,
     MISFIT_FACTOR,
-    NEEDS_ENABLED,
     TEST_ID_FLOOR,
     WEIGHTS,
     WORDS_CAP,
@@ -94,6 +93,7 @@ from bugbrain.elements.healing.words import (
     selector_words,
     snapshot_options,
 )
+from bugbrain.vocabulary import NEEDS_ENABLED
 
 __all__ = [
     "AMBIGUITY_GAP",

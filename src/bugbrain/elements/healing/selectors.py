@@ -58,7 +58,9 @@ def _inner(c: Candidate) -> str | None:
     """A selector for ``c`` inside a scope (role and name, text, or tag and class)."""
     if c.role and c.name and c.role not in ("presentation", "none", "generic"):
         return selectors.role_selector(c.role, c.name, hidden=not c.visible)
-    if c.text and len(c.text) <= 80 and c.tag not in ("input", "select", "textarea"):
+    if (
+        c.text and len(c.text) <= 80 and c.tag not in ("input", "select", "textarea")
+    ):  # not vocabulary: the <select> tag
         return selectors.text_selector(c.text)
     cls = next((k for k in c.classes if _CSS_IDENT_RE.match(k)), None)
     return f"{c.tag}.{cls}" if cls else None

@@ -28,7 +28,7 @@ _STEP_WORDS: Final = frozenset(
      "expect", "see", "should", "then", "user", "i", "it", "is", "be", "into", "in", "at",
      "over", "visible", "shown", "displayed", "appear", "appears", "field", "button", "link",
      "go", "open", "visit", "navigate", "now", "again", "please"}
-)  # fmt: skip
+)  # fmt: skip  # not vocabulary: words
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def description_words(description: str | None) -> tuple[list[str], str | None, s
     kind = None
     got = []
     for w in loose(text).split():
-        if w in KIND_WORDS and w not in ("select", "input", "tab"):
+        if w in KIND_WORDS and w not in ("select", "input", "tab"):  # not vocabulary: words
             kind = kind or KIND_WORDS[w]
         elif w not in STOPWORDS and w not in _STEP_WORDS and len(w) > 1 and not w.isdigit():
             got.append(stem(w))
