@@ -137,6 +137,7 @@ def test_groups_are_made_of_actions() -> None:
         v.HEALABLE,
     ]
     for group in groups:
-        assert group and all(isinstance(a, v.Action) for a in group)
+        assert group
+        assert all(isinstance(a, v.Action) for a in group)
     assert set(v.ACTION_ALIASES.values()) <= set(v.Action)
     assert not v.HEALABLE & v.ABSENCE_CHECKS
