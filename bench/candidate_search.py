@@ -31,7 +31,7 @@ from playwright.async_api import Page, async_playwright
 
 from bugbrain.elements.healing import search as heal
 from bugbrain.runner import heal_reads as healing
-from bugbrain.runner.fingerprint_js import FINGERPRINT_JS
+from bugbrain.runner.page_scripts import FINGERPRINT_JS
 
 TARGET_MS = 300.0
 TARGET_SIZE = 5000

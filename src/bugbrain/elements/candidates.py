@@ -1,6 +1,6 @@
 """Which element of a DOM snapshot a :class:`Target` means (pure, no Playwright).
 
-``locate`` takes one snapshot of the page (``snapshot_js``), turns it into a
+``locate`` takes one snapshot of the page (``runner/js/snapshot.js``), turns it into a
 :class:`Snapshot` and asks :func:`decide` which element the words mean. Everything
 here is deterministic so it can be unit-tested with tables of fake records.
 
@@ -88,7 +88,7 @@ def _wide(target: Target) -> bool:
 
 
 def snapshot_options(target: Target, action: str, *, wide: bool = False) -> dict[str, Any]:
-    """The arguments of one snapshot for ``target`` (see ``snapshot_js``)."""
+    """The arguments of one snapshot for ``target`` (see ``runner/js/snapshot.js``)."""
     roles = set(IMPLIED_ROLES.get(action, ()))
     if target.role in CONTROL_ROLES:
         roles.add(target.role)

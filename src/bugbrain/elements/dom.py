@@ -1,4 +1,4 @@
-"""The records one DOM snapshot (``snapshot_js``) returns, decoded from its JSON.
+"""The records one DOM snapshot (``runner/js/snapshot.js``) returns, decoded from its JSON.
 
 :class:`Snapshot` holds the page tree (:class:`Node`) and the elements a step may be
 about (:class:`Candidate`); scoring happens in :mod:`bugbrain.elements.candidates`.

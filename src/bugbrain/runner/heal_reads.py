@@ -4,7 +4,7 @@
 live page's elements against that fingerprint (or, with no history, against the
 selector's and the step's own words) when the element has gone missing.
 
-Both are one ``evaluate`` of ``fingerprint_js`` (the features of every element of the
+Both are one ``evaluate`` of ``runner/js/fingerprint.js`` (the features of every element of the
 page for ``search``); the scoring is pure Python (``analysis.heal``); then selectors
 are built for the best few only, each verified to match exactly that element.
 """
@@ -24,7 +24,7 @@ from bugbrain.elements.healing import search as heal
 from bugbrain.elements.selectors import scoped_selector_plan
 from bugbrain.runner import errors
 from bugbrain.runner import internal_calls as quiet
-from bugbrain.runner.fingerprint_js import FINGERPRINT_JS
+from bugbrain.runner.page_scripts import FINGERPRINT_JS
 
 # Elements one snapshot records at most.
 MAX_ELEMENTS: Final = 25_000

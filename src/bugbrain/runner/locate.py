@@ -23,7 +23,7 @@ from bugbrain.elements.messages import describe, not_found_message
 from bugbrain.elements.text_match import EXACT
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.snapshot_js import SNAPSHOT_JS
+from bugbrain.runner.page_scripts import SNAPSHOT_JS
 from bugbrain.steps.parse import Target
 from bugbrain.vocabulary import ABSENCE_CHECKS, HIDDEN_OK, Action, LocatorSource, StepErrorType
 

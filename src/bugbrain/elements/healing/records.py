@@ -1,6 +1,6 @@
 """Self-healing records (pure): the :class:`Fingerprint` a passing step stores, the
 :class:`Candidate` elements of a page now, and the :class:`Snapshot` that decodes them
-from the records of ``runner.fingerprint_js``."""
+from the records of ``runner/js/fingerprint.js``."""
 
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ CONTEXT_DEPTH: Final = 3
 
 
 class Snapshot:
-    """One snapshot of the page (the records of ``fingerprint_js``): the elements that
+    """One snapshot of the page (the records of ``runner/js/fingerprint.js``): the elements that
     may be the target (:attr:`full`; :meth:`candidate` builds one, with its ancestors'
     path and container labels) and their ancestors (:meth:`node`, index = record).
 

@@ -2,7 +2,7 @@
 
 A passing step stores the :class:`Fingerprint` of the element it touched. When the
 element is missing in a later run, every element of the page (a :class:`Candidate`,
-decoded from one snapshot of ``runner.fingerprint_js``) is scored against that
+decoded from one snapshot of ``runner/js/fingerprint.js``) is scored against that
 fingerprint, or, with no history, against the :class:`Words` of the step's selector
 and description. :func:`rank` orders them, :func:`auto_heal_decision` says whether the
 best one may replace the missing element without a person looking, and

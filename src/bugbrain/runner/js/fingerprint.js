@@ -1,44 +1,36 @@
-"""The page-side half of ``healing``: element fingerprints and the candidate snapshot.
-
-One function, several modes (the record fields are decoded by ``analysis.heal``):
-
-* ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "fingerprint"})`` → the features of
-  the one matched element (``null`` unless exactly one matches): tag, id, classes,
-  text, name / placeholder / type, test ids, stable aria attributes, role and
-  accessible name, the nearest ancestors (``anc``), the labels of the enclosing
-  containers (``ctx``), the index among same-tag siblings and the bounding box;
-* ``page.evaluate(FINGERPRINT_JS, {"mode": "snapshot", "max": n, "tags": [...],
-  "words": [...], "compact": [...]})`` → one JSON string ``{"recs": [...], "truncated":
-  bool}``. It looks at every element of the page (shadow roots included, at most
-  ``n``); the ones that may be the target (interactive ones, those of one of
-  ``tags``, those whose own text or attributes contain one of ``words`` /
-  ``compact``; all with ``"all": true``) get a record with the fingerprint features
-  (``f: 1``), and so do their ancestors with only what paths, container labels and
-  scoped selectors need (tag, id, classes, role, test ids, a container's label).
-  Each record has the index of its parent record (``p``), parents first. It
-  remembers the recorded elements under a symbol on ``window`` so that later calls
-  can refer to them by record index:
-* ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "ids"})`` → record index of each
-  matched element (-1 if not in the last snapshot): verifies a selector;
-* ``page.evaluate(FINGERPRINT_JS, {"mode": "css", "ks": [k, ...]})`` → a short
-  structural CSS selector for each record (the last resort of a selector plan).
-
-The helpers (roles, accessible names, container labels, visibility) follow
-``snapshot_js`` so a heal describes elements the way the semantic locators do. Both
-the fingerprint and the snapshot use the same helpers and caps: an unchanged element
-gets identical features from either.
-
-It is a Python string (not a .js file) so it ships in the wheel as is.
-"""
-
-from __future__ import annotations
-
-from typing import Final
-
-from bugbrain.runner.dom_helpers_js import DOM_HELPERS_JS
-
-FINGERPRINT_JS: Final = (
-    r"""
+/*
+ * The page-side half of ``healing``: element fingerprints and the candidate snapshot.
+ *
+ * One function, several modes (the record fields are decoded by ``elements.healing.records``):
+ *
+ * * ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "fingerprint"})`` → the features of
+ *   the one matched element (``null`` unless exactly one matches): tag, id, classes,
+ *   text, name / placeholder / type, test ids, stable aria attributes, role and
+ *   accessible name, the nearest ancestors (``anc``), the labels of the enclosing
+ *   containers (``ctx``), the index among same-tag siblings and the bounding box;
+ * * ``page.evaluate(FINGERPRINT_JS, {"mode": "snapshot", "max": n, "tags": [...],
+ *   "words": [...], "compact": [...]})`` → one JSON string ``{"recs": [...], "truncated":
+ *   bool}``. It looks at every element of the page (shadow roots included, at most
+ *   ``n``); the ones that may be the target (interactive ones, those of one of
+ *   ``tags``, those whose own text or attributes contain one of ``words`` /
+ *   ``compact``; all with ``"all": true``) get a record with the fingerprint features
+ *   (``f: 1``), and so do their ancestors with only what paths, container labels and
+ *   scoped selectors need (tag, id, classes, role, test ids, a container's label).
+ *   Each record has the index of its parent record (``p``), parents first. It
+ *   remembers the recorded elements under a symbol on ``window`` so that later calls
+ *   can refer to them by record index:
+ * * ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "ids"})`` → record index of each
+ *   matched element (-1 if not in the last snapshot): verifies a selector;
+ * * ``page.evaluate(FINGERPRINT_JS, {"mode": "css", "ks": [k, ...]})`` → a short
+ *   structural CSS selector for each record (the last resort of a selector plan).
+ *
+ * The helpers (roles, accessible names, container labels, visibility) follow
+ * ``runner/js/snapshot.js`` so a heal describes elements the way the semantic locators do. Both
+ * the fingerprint and the snapshot use the same helpers and caps: an unchanged element
+ * gets identical features from either.
+ *
+ * Loaded by runner/page_scripts.py, which inlines dom_helpers.js at the marker.
+ */
 (first, second) => {
   const KEY = Symbol.for('bugbrain.heal');
   const onElements = Array.isArray(first);
@@ -81,9 +73,8 @@ FINGERPRINT_JS: Final = (
     'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'heading', 'cell',
     'columnheader', 'rowheader', 'gridcell', 'row', 'treeitem', 'tooltip']);
 
-"""
-    + DOM_HELPERS_JS
-    + r"""
+  /* @dom-helpers */
+
   // el.labels scans the whole document for label[for] on every call: index them once.
   let labelIndex = null;
   function labelsOf(el) {
@@ -485,5 +476,3 @@ FINGERPRINT_JS: Final = (
   // A string: Playwright's structured serialisation of a large object is far slower.
   return JSON.stringify({ recs, truncated });
 }
-"""
-)

@@ -1,30 +1,22 @@
-"""The page-side half of ``locate``: one function, several modes.
-
-``page.evaluate(SNAPSHOT_JS, {"mode": "snapshot", ...})`` returns, as one JSON
-string, the candidate elements of the page (see ``candidates.Snapshot.from_json``
-for the record fields): interactive elements and elements with their own text
-that share a word with the query (``tokens`` / ``compact``), every control of the
-given ``roles``, or every interactive element (``wide``); it remembers the elements
-under a symbol on ``window`` so that later calls can refer to them by node index:
-
-* ``locator.evaluate_all(SNAPSHOT_JS, {"mode": "ids"})`` → node index of each
-  matched element (-1 if not in the last snapshot): verifies a selector;
-* ``page.evaluate(SNAPSHOT_JS, {"mode": "css", "ks": [k, ...]})`` → a short
-  structural CSS selector for each node;
-* ``locator.evaluate_all(SNAPSHOT_JS, {"mode": "describe"})`` → visibility and a
-  ``role "name"`` description of each matched element (cached selectors).
-
-It is a Python string (not a .js file) so it ships in the wheel as is.
-"""
-
-from __future__ import annotations
-
-from typing import Final
-
-from bugbrain.runner.dom_helpers_js import DOM_HELPERS_JS
-
-SNAPSHOT_JS: Final = (
-    r"""
+/*
+ * The page-side half of ``locate``: one function, several modes.
+ *
+ * ``page.evaluate(SNAPSHOT_JS, {"mode": "snapshot", ...})`` returns, as one JSON
+ * string, the candidate elements of the page (see ``elements.dom.Snapshot.from_json``
+ * for the record fields): interactive elements and elements with their own text
+ * that share a word with the query (``tokens`` / ``compact``), every control of the
+ * given ``roles``, or every interactive element (``wide``); it remembers the elements
+ * under a symbol on ``window`` so that later calls can refer to them by node index:
+ *
+ * * ``locator.evaluate_all(SNAPSHOT_JS, {"mode": "ids"})`` → node index of each
+ *   matched element (-1 if not in the last snapshot): verifies a selector;
+ * * ``page.evaluate(SNAPSHOT_JS, {"mode": "css", "ks": [k, ...]})`` → a short
+ *   structural CSS selector for each node;
+ * * ``locator.evaluate_all(SNAPSHOT_JS, {"mode": "describe"})`` → visibility and a
+ *   ``role "name"`` description of each matched element (cached selectors).
+ *
+ * Loaded by runner/page_scripts.py, which inlines ``dom_helpers.js`` at the marker.
+ */
 (first, second) => {
   const KEY = Symbol.for('bugbrain.locate');
   const onElements = Array.isArray(first);
@@ -58,9 +50,8 @@ SNAPSHOT_JS: Final = (
   const HEADINGS = 'h1,h2,h3,h4,h5,h6,[role="heading"],legend,caption';
   const UNSTABLE_ID = /\d{3,}|^:|^[0-9a-f]{8}-|^(ember|ext-gen|yui_|gwt-uid|mui-|radix-)/;
 
-"""
-    + DOM_HELPERS_JS
-    + r"""
+  /* @dom-helpers */
+
   function labelText(el) {
     const labels = el.labels;
     if (!labels || !labels.length) return '';
@@ -355,5 +346,3 @@ SNAPSHOT_JS: Final = (
   // A string: Playwright's structured serialisation of a large object is far slower.
   return JSON.stringify({ nodes, cands, truncated });
 }
-"""
-)

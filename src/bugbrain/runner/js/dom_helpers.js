@@ -1,13 +1,9 @@
-"""JavaScript helpers shared by the page scripts (``snapshot_js``, ``fingerprint_js``):
-visible content text and ARIA roles, explicit or implicit. Inlined into each
-script (one ``page.evaluate`` cannot import another), so they are written once here.
-"""
-
-from __future__ import annotations
-
-from typing import Final
-
-DOM_HELPERS_JS: Final = r"""
+/*
+ * JavaScript helpers shared by the page scripts (snapshot.js, fingerprint.js):
+ * visible content text and ARIA roles, explicit or implicit. One page.evaluate
+ * cannot import another, so runner/page_scripts.py inlines these at each
+ * script's @dom-helpers marker.
+ */
   function contentText(root, limit) {
     const out = [];
     let size = 0;
@@ -101,4 +97,3 @@ DOM_HELPERS_JS: Final = r"""
     if (r === 'none' || r === 'presentation' || r === 'generic') return '';
     return r || implicitRole(el);
   }
-"""
