@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from bugbrain.runner import errors
 from bugbrain.runner.actions import Outcome, StepContext, execute_step
 from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.errors import StepFailure
+from bugbrain.vocabulary import StepErrorType
 
 pytestmark = pytest.mark.browser
 
@@ -130,13 +130,16 @@ def test_clear(session: Session, tab: Page, step: Any, fails: Any) -> None:
     assert _value(session, tab, "#bio") == ""
     err = fails("clear", "#ro")
     assert (err.error_type, err.message) == (
-        errors.ELEMENT_NOT_INTERACTABLE,
+        StepErrorType.ELEMENT_NOT_INTERACTABLE,
         "Element not interactable: #ro (read-only)",
     )
     err = fails("clear", "#nope")
-    assert (err.error_type, err.message) == (errors.ELEMENT_NOT_FOUND, "Element not found: #nope")
+    assert (err.error_type, err.message) == (
+        StepErrorType.ELEMENT_NOT_FOUND,
+        "Element not found: #nope",
+    )
     err = fails("clear", "#msg")
-    assert err.error_type == errors.ELEMENT_NOT_INTERACTABLE
+    assert err.error_type == StepErrorType.ELEMENT_NOT_INTERACTABLE
 
 
 def test_scroll(session: Session, tab: Page, step: Any, fails: Any) -> None:
@@ -144,10 +147,10 @@ def test_scroll(session: Session, tab: Page, step: Any, fails: Any) -> None:
     assert step("scroll", "#far") == (None, None)
     assert session.run(tab.evaluate("window.scrollY")) > 1000
     err = fails("scroll", "#nope")
-    assert err.error_type == errors.ELEMENT_NOT_FOUND
+    assert err.error_type == StepErrorType.ELEMENT_NOT_FOUND
     err = fails("scroll", "#list li")
     assert (err.error_type, err.message) == (
-        errors.AMBIGUOUS_SELECTOR,
+        StepErrorType.AMBIGUOUS_SELECTOR,
         "Selector #list li matched 2 elements",
     )
 
@@ -161,13 +164,13 @@ def test_wait_hidden(step: Any, fails: Any) -> None:
     err = fails("wait_hidden", "#msg", "250")
     assert time.monotonic() - started < 2
     assert (err.error_type, err.message) == (
-        errors.TIMEOUT,
+        StepErrorType.TIMEOUT,
         "Timed out after 250 ms waiting for #msg to be hidden (element is still visible)",
     )
     err = fails("wait_hidden", "#msg")
     assert err.message.startswith("Timed out after 700 ms waiting for #msg")
-    assert fails("wait_hidden", "#list li").error_type == errors.AMBIGUOUS_SELECTOR
-    assert fails("wait_hidden", "!!bad((").error_type == errors.INVALID_STEP
+    assert fails("wait_hidden", "#list li").error_type == StepErrorType.AMBIGUOUS_SELECTOR
+    assert fails("wait_hidden", "!!bad((").error_type == StepErrorType.INVALID_STEP
 
 
 def test_assert_not_text(step: Any, fails: Any) -> None:
@@ -180,14 +183,14 @@ def test_assert_not_text(step: Any, fails: Any) -> None:
     assert step("assert_not_text", "#msg", "Profile")[0]  # only inside #msg
     assert step("assert_not_text", "#nope", "All good")[0]  # no element, no text
     err = fails("assert_not_text", None, "All good")
-    assert err.error_type == errors.ASSERTION_FAILED
+    assert err.error_type == StepErrorType.ASSERTION_FAILED
     assert err.message == "Unexpected text 'All good' found on page"
     assert err.expected == "not containing 'All good'"
     assert err.actual is not None
     assert "All good" in err.actual
     err = fails("assert_not_text", "#list", "two")
     assert err.message == "Unexpected text 'two' found in #list"
-    assert fails("assert_not_text", "!!bad((", "x").error_type == errors.INVALID_STEP
+    assert fails("assert_not_text", "!!bad((", "x").error_type == StepErrorType.INVALID_STEP
 
 
 def test_assert_hidden(step: Any, fails: Any) -> None:
@@ -197,14 +200,14 @@ def test_assert_hidden(step: Any, fails: Any) -> None:
     assert step("assert_hidden", "#banner") == ("hidden", "absent")  # after 300 ms
     err = fails("assert_hidden", "#msg")
     assert (err.error_type, err.message, err.expected, err.actual) == (
-        errors.ASSERTION_FAILED,
+        StepErrorType.ASSERTION_FAILED,
         "Expected #msg to be hidden but it is visible",
         "hidden",
         "visible",
     )
     err = fails("assert_hidden", "#list li")
     assert err.message == "Expected #list li to be hidden but 2 of 2 matching elements are visible"
-    assert fails("assert_hidden", "!!bad((").error_type == errors.INVALID_STEP
+    assert fails("assert_hidden", "!!bad((").error_type == StepErrorType.INVALID_STEP
 
 
 def test_assert_value(step: Any, fails: Any) -> None:
@@ -215,18 +218,18 @@ def test_assert_value(step: Any, fails: Any) -> None:
     assert step("assert_value", "#later", "new") == ("new", "new")  # changes after 300 ms
     err = fails("assert_value", "#name", "Bob")
     assert (err.error_type, err.message, err.expected, err.actual) == (
-        errors.ASSERTION_FAILED,
+        StepErrorType.ASSERTION_FAILED,
         "Expected value 'Bob' in #name but was 'Ada'",
         "Bob",
         "Ada",
     )
     err = fails("assert_value", "#msg", "All good")
     assert (err.error_type, err.message) == (
-        errors.ELEMENT_NOT_INTERACTABLE,
+        StepErrorType.ELEMENT_NOT_INTERACTABLE,
         "Element not interactable: #msg (not an input, textarea or select)",
     )
-    assert fails("assert_value", "#nope", "x").error_type == errors.ELEMENT_NOT_FOUND
-    assert fails("assert_value", "#list li", "x").error_type == errors.AMBIGUOUS_SELECTOR
+    assert fails("assert_value", "#nope", "x").error_type == StepErrorType.ELEMENT_NOT_FOUND
+    assert fails("assert_value", "#list li", "x").error_type == StepErrorType.AMBIGUOUS_SELECTOR
 
 
 def test_assert_count(step: Any, fails: Any) -> None:
@@ -235,7 +238,7 @@ def test_assert_count(step: Any, fails: Any) -> None:
     assert step("assert_count", "#nope", "0") == ("0", "0")
     err = fails("assert_count", "#list li", "3")
     assert (err.error_type, err.message, err.expected, err.actual) == (
-        errors.ASSERTION_FAILED,
+        StepErrorType.ASSERTION_FAILED,
         "Expected 3 elements matching #list li, found 2",
         "3",
         "2",
@@ -244,11 +247,11 @@ def test_assert_count(step: Any, fails: Any) -> None:
     assert err.message == "Expected 1 element matching #list li, found 2"
     err = fails("assert_count", "#list li", "many")
     assert (err.error_type, err.message) == (
-        errors.INVALID_STEP,
+        StepErrorType.INVALID_STEP,
         "Action 'assert_count' needs a whole number of elements, got 'many'",
     )
-    assert fails("assert_count", "#list li", "-1").error_type == errors.INVALID_STEP
-    assert fails("assert_count", "!!bad((", "1").error_type == errors.INVALID_STEP
+    assert fails("assert_count", "#list li", "-1").error_type == StepErrorType.INVALID_STEP
+    assert fails("assert_count", "!!bad((", "1").error_type == StepErrorType.INVALID_STEP
 
 
 def test_old_actions_keep_their_messages(step: Any, fails: Any) -> None:

@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from bugbrain.runner import errors, locate
+from bugbrain.runner import locate
 from bugbrain.runner.engine import system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.steps.parse import Target
+from bugbrain.vocabulary import StepErrorType
 
 pytestmark = pytest.mark.browser
 
@@ -265,7 +266,7 @@ def test_ambiguous_target_lists_candidates_and_fails_fast(session: Session) -> N
     started = time.monotonic()
     err = failure(session, session.page("cards.html"), Target("Add to cart"), timeout_ms=5000)
     assert time.monotonic() - started < 2.0
-    assert err.error_type == errors.AMBIGUOUS_TARGET == "ambiguous_target"
+    assert err.error_type == StepErrorType.AMBIGUOUS_TARGET == "ambiguous_target"
     assert err.message.startswith(
         'Ambiguous target "Add to cart": 6 elements match equally well: '
         'button "Add to cart" (in "Blue Mug"), button "Add to cart" (in "Red Mug"), '
@@ -287,18 +288,18 @@ def test_not_found_suggests_the_closest_elements(session: Session) -> None:
     started = time.monotonic()
     err = failure(session, session.page("cards.html"), Target("Sign in", role="button"))
     assert time.monotonic() - started >= 0.3  # it waited for the element to appear
-    assert err.error_type == errors.ELEMENT_NOT_FOUND
+    assert err.error_type == StepErrorType.ELEMENT_NOT_FOUND
     assert err.message == (
         'No element matches "Sign in" (button). Closest: button "Log in", link "Sign up"'
     )
     err = failure(session, session.page("table.html"), Target("Delete", role="button", ordinal=5))
-    assert err.error_type == errors.ELEMENT_NOT_FOUND
+    assert err.error_type == StepErrorType.ELEMENT_NOT_FOUND
     assert err.message == 'There is no fifth "Delete" (button): only 3 match'
     err = failure(session, session.page("cards.html"), Target("Add to cart", within="Teal Mug"))
     assert err.message.startswith('No element matches "Add to cart" in "Teal Mug"')
     # A role the words do not fit is not "healed" to something else.
     err = failure(session, session.page("forms.html"), Target("Email"), "check")
-    assert err.error_type == errors.ELEMENT_NOT_FOUND
+    assert err.error_type == StepErrorType.ELEMENT_NOT_FOUND
 
 
 def test_waits_for_a_late_element(session: Session) -> None:
@@ -347,7 +348,7 @@ def test_hidden_only_matches(session: Session) -> None:
     session.run(page.evaluate("document.querySelector('[data-expect=cart-teapot]').remove()"))
     target = Target("Add to cart", within="Green Teapot")
     err = failure(session, page, target)
-    assert err.error_type == errors.ELEMENT_NOT_INTERACTABLE
+    assert err.error_type == StepErrorType.ELEMENT_NOT_INTERACTABLE
     assert (
         err.message == 'Element not interactable: button "Add to cart" (in "Green Teapot") (hidden)'
     )
@@ -358,7 +359,7 @@ def test_hidden_only_matches(session: Session) -> None:
     # Absent: element_not_found at once (the engine treats it as hidden).
     started = time.monotonic()
     err = failure(session, page, Target("Remove", role="button"), "assert_hidden", timeout_ms=0)
-    assert err.error_type == errors.ELEMENT_NOT_FOUND
+    assert err.error_type == StepErrorType.ELEMENT_NOT_FOUND
     assert time.monotonic() - started < 1.0
     session.run(page.close())
 
