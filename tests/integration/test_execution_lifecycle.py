@@ -3,6 +3,7 @@ timeout, environments and variables, listing."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from tests.support.servers import Api, BugbrainServer, ShopServer
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.browser
+
+MILLISECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 def _cmdline(proc: psutil.Process) -> str:
@@ -271,13 +274,12 @@ def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
     first = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
-    # Timestamps are to the second, and a quick execution ends within one: the
-    # second one must start in a later second for created_after to tell them apart.
-    while time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) <= first["created_at"]:
-        time.sleep(0.05)
+    # The first ran to its end before the second is created: a later millisecond.
     second = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
+    for stamp in (first["created_at"], first["completed_at"], second["created_at"]):
+        assert MILLISECONDS.fullmatch(stamp), stamp
     listed = api.ok("GET", "/api/v1/executions", params={"project_id": project_id})
     assert [e["id"] for e in listed["data"]] == [second["id"], first["id"]]
     assert listed["pagination"] == {"limit": 20, "offset": 0, "total": 2}
@@ -300,9 +302,21 @@ def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
     before = api.ok(
         "GET",
         "/api/v1/executions",
+        params={"project_id": project_id, "created_before": second["created_at"]},
+    )
+    assert [e["id"] for e in before["data"]] == [first["id"]]
+    # Filters also take whole seconds (and any ISO 8601).
+    that_second = first["created_at"][:19] + "Z"
+    since = api.ok(
+        "GET", "/api/v1/executions", params={"project_id": project_id, "created_after": that_second}
+    )
+    assert [e["id"] for e in since["data"]] == [second["id"], first["id"]]
+    long_ago = api.ok(
+        "GET",
+        "/api/v1/executions",
         params={"project_id": project_id, "created_before": "2000-01-01T00:00:00Z"},
     )
-    assert before["pagination"]["total"] == 0
+    assert long_ago["pagination"]["total"] == 0
 
 
 def test_artifacts_stay_inside_the_store(api: Api, bugbrain: BugbrainServer) -> None:
