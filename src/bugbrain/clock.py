@@ -1,4 +1,4 @@
-"""Time helpers: every timestamp in bugbrain is timezone-aware UTC."""
+"""Time helpers: every timestamp in bugbrain is timezone-aware UTC, to the millisecond."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, truncated to the millisecond: what is stored is exactly what the
+    API shows, so a timestamp read from a response selects, as a filter, the
+    very rows it came from."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
 def isoformat(value: datetime | None) -> str | None:
-    """RFC 3339 with a ``Z`` suffix, to the second, as in the API examples."""
+    """ISO 8601 (RFC 3339) in UTC with milliseconds and a ``Z``:
+    ``2025-03-08T10:30:00.123Z``. Finer precision (rows stored before timestamps
+    were cut to the millisecond) is truncated, never rounded up."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def as_utc(value: datetime) -> datetime:

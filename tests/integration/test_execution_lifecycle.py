@@ -3,6 +3,7 @@ timeout, environments and variables, listing."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ import requests
 from bugbrain.artifacts.signing import ARTIFACTS_PREFIX, sign
 from tests.support import seed
 from tests.support.servers import Api, BugbrainServer, ShopServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.browser
+
+MILLISECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 def _cmdline(proc: psutil.Process) -> str:
@@ -48,7 +52,8 @@ def busy_runner(server: BugbrainServer) -> psutil.Process:
                 return runner
         return None
 
-    found: psutil.Process = wait_for(find, 30, "a runner with a page open")
+    found = eventually(find, message="a runner with a page open")
+    assert found is not None
     return found
 
 
@@ -60,16 +65,6 @@ def gone(processes: list[psutil.Process]) -> bool:
             return True
 
     return all(dead(p) for p in processes)
-
-
-def wait_for(predicate: Any, seconds: float, what: str) -> Any:
-    give_up = time.monotonic() + seconds
-    while time.monotonic() < give_up:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start(api: Api, project_id: str, plan_id: str, **extra: Any) -> str:
@@ -95,7 +90,7 @@ def test_progress_while_running(api: Api, shop: ShopServer) -> None:
         assert status["status"] in ("queued", "pending", "running", "completed")
         return status["status"] == "running" and 0 < status["progress"]["current"] < 4
 
-    wait_for(partly_done, 60, "a running execution with partial progress")
+    eventually(partly_done, message="a running execution with partial progress")
     running = seen[-1]
     assert set(running) >= {"id", "status", "progress", "started_at", "estimated_completion"}
     progress = running["progress"]
@@ -173,11 +168,7 @@ def test_cancel_running_execution_stops_browser(
         api, shop.url, {"Long 1": seed.wait_steps(30_000), "Long 2": seed.wait_steps(30_000)}
     )
     execution_id = start(api, project_id, plan_id)
-    wait_for(
-        lambda: api.ok("GET", f"/api/v1/executions/{execution_id}/status")["status"] == "running",
-        60,
-        "the execution to run",
-    )
+    api.wait_status(execution_id, ("running",))
     runner = busy_runner(bugbrain)
     browser = [runner, *runner.children(recursive=True)]
     response = api.delete(f"/api/v1/executions/{execution_id}")
@@ -185,7 +176,7 @@ def test_cancel_running_execution_stops_browser(
     body = response.json()
     assert body["status"] == "cancelled"
     assert body["cancellation_reason"] == "requested"
-    wait_for(lambda: gone(browser), 5, "the runner and its Chromium to exit")
+    eventually(lambda: gone(browser), message="the runner and its Chromium to exit")
 
     status = api.ok("GET", f"/api/v1/executions/{execution_id}/status")
     assert status["status"] == "cancelled"
@@ -203,7 +194,7 @@ def test_cancel_queued_execution_is_immediate(api: Api, shop: ShopServer) -> Non
     response = api.delete(f"/api/v1/executions/{execution_id}")
     # It may have been claimed in the meantime; either way it ends cancelled.
     assert response.status_code == 200
-    assert api.wait_terminal(execution_id, 10)["status"] == "cancelled"
+    assert api.wait_terminal(execution_id)["status"] == "cancelled"
 
 
 def test_timeout_fails_execution_and_kills_browser(
@@ -226,7 +217,7 @@ def test_timeout_fails_execution_and_kills_browser(
     statuses = [t["status"] for t in result["results"]["test_results"]]
     assert statuses == ["passed", "skipped", "skipped"]
     # No page left open anywhere, and no runner beyond each worker's warm one.
-    wait_for(lambda: not pages_under(bugbrain), 5, "the timed-out test's page to close")
+    eventually(lambda: not pages_under(bugbrain), message="the timed-out test's page to close")
     assert len(runners_under(bugbrain)) <= bugbrain.workers
     status = api.ok("GET", f"/api/v1/executions/{result['id']}/status")
     assert status["status"] == "failed"
@@ -283,13 +274,12 @@ def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
     first = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
-    # Timestamps are to the second, and a quick execution ends within one: the
-    # second one must start in a later second for created_after to tell them apart.
-    while time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) <= first["created_at"]:
-        time.sleep(0.05)
+    # The first ran to its end before the second is created: a later millisecond.
     second = api.ok(
         "POST", "/api/v1/executions", json={"project_id": project_id, "test_plan_id": plan_id}
     )
+    for stamp in (first["created_at"], first["completed_at"], second["created_at"]):
+        assert MILLISECONDS.fullmatch(stamp), stamp
     listed = api.ok("GET", "/api/v1/executions", params={"project_id": project_id})
     assert [e["id"] for e in listed["data"]] == [second["id"], first["id"]]
     assert listed["pagination"] == {"limit": 20, "offset": 0, "total": 2}
@@ -312,9 +302,21 @@ def test_list_newest_first_with_filters(api: Api, shop: ShopServer) -> None:
     before = api.ok(
         "GET",
         "/api/v1/executions",
+        params={"project_id": project_id, "created_before": second["created_at"]},
+    )
+    assert [e["id"] for e in before["data"]] == [first["id"]]
+    # Filters also take whole seconds (and any ISO 8601).
+    that_second = first["created_at"][:19] + "Z"
+    since = api.ok(
+        "GET", "/api/v1/executions", params={"project_id": project_id, "created_after": that_second}
+    )
+    assert [e["id"] for e in since["data"]] == [second["id"], first["id"]]
+    long_ago = api.ok(
+        "GET",
+        "/api/v1/executions",
         params={"project_id": project_id, "created_before": "2000-01-01T00:00:00Z"},
     )
-    assert before["pagination"]["total"] == 0
+    assert long_ago["pagination"]["total"] == 0
 
 
 def test_artifacts_stay_inside_the_store(api: Api, bugbrain: BugbrainServer) -> None:
@@ -328,21 +330,17 @@ def test_runner_crash_fails_execution_and_leaves_no_browser(
 ) -> None:
     project_id, plan_id = seed.simple_plan(api, shop.url, {"Long": seed.wait_steps(30_000)})
     execution_id = start(api, project_id, plan_id)
-    wait_for(
-        lambda: api.ok("GET", f"/api/v1/executions/{execution_id}/status")["status"] == "running",
-        60,
-        "the execution to run",
-    )
+    api.wait_status(execution_id, ("running",))
     runner = busy_runner(bugbrain)
     browsers = runner.children(recursive=True)
     runner.kill()  # SIGKILL: its own clean-up cannot run
-    final = api.wait_terminal(execution_id, 30)
+    final = api.wait_terminal(execution_id)
     assert final["status"] == "failed"
     assert final["failure_reason"] == "runner_crashed"
     assert "exited with code -9" in final["failure_message"]
     # The browsers were reparented away from the server when their runner died:
     # follow the very processes seen before the crash.
-    wait_for(lambda: gone(browsers), 5, "the orphaned Chromium to exit")
+    eventually(lambda: gone(browsers), message="the orphaned Chromium to exit")
 
 
 def _warm_ready(server: BugbrainServer) -> bool:
@@ -359,14 +357,14 @@ def _warm_ready(server: BugbrainServer) -> bool:
 def test_executions_start_on_warm_runners(
     api: Api, bugbrain: BugbrainServer, shop: ShopServer
 ) -> None:
-    wait_for(lambda: _warm_ready(bugbrain), 30, "each worker's warm runner")
+    eventually(lambda: _warm_ready(bugbrain), message="each worker's warm runner")
     project_id, plan_id = seed.simple_plan(api, shop.url, {"Dwell": seed.wait_steps(1500)})
     execution_id = start(api, project_id, plan_id)
     assert "--warm" in _cmdline(busy_runner(bugbrain))
-    assert api.wait_terminal(execution_id, 60)["status"] == "completed"
+    assert api.wait_terminal(execution_id)["status"] == "completed"
     # Its log moved into the execution's directory with it.
     assert (bugbrain.data_dir / "artifacts" / execution_id / "runner.log").is_file()
-    wait_for(lambda: _warm_ready(bugbrain), 30, "a new warm runner for the next execution")
+    eventually(lambda: _warm_ready(bugbrain), message="a new warm runner for the next execution")
 
     # A warm runner that died while idle is replaced by a runner started cold.
     for runner in runners_under(bugbrain):
@@ -375,7 +373,7 @@ def test_executions_start_on_warm_runners(
     body = {"project_id": project_id, "test_plan_id": plan_id}
     done = api.ok("POST", "/api/v1/executions", json=body)
     assert (done["status"], done["passed_tests"]) == ("completed", 1)
-    wait_for(lambda: _warm_ready(bugbrain), 30, "warm runners again")
+    eventually(lambda: _warm_ready(bugbrain), message="warm runners again")
 
 
 def test_warm_runners_can_be_turned_off(tmp_path: Path, shop: ShopServer) -> None:
@@ -387,7 +385,7 @@ def test_warm_runners_can_be_turned_off(tmp_path: Path, shop: ShopServer) -> Non
         assert runners_under(server) == []
         execution_id = start(api, project_id, plan_id)
         assert "--warm" not in _cmdline(busy_runner(server))
-        assert api.wait_terminal(execution_id, 60)["status"] == "completed"
+        assert api.wait_terminal(execution_id)["status"] == "completed"
         assert runners_under(server) == []
     finally:
         server.stop()

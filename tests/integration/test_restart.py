@@ -4,7 +4,6 @@ right reason, and no browser outlives the crash."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import psutil
@@ -12,6 +11,7 @@ import pytest
 
 from tests.support import seed
 from tests.support.servers import BugbrainServer, ShopServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +46,7 @@ def test_sigkill_with_running_and_queued(tmp_path: Path, shop: ShopServer) -> No
             return str(api.ok("POST", "/api/v1/executions/async", json=body)["id"])
 
         running = start(slow_plan)
-        give_up = time.monotonic() + 60
-        while api.ok("GET", f"/api/v1/executions/{running}/status")["status"] != "running":
-            assert time.monotonic() < give_up, "the slow execution never started"
-            time.sleep(0.1)
+        api.wait_status(running, ("running",))
         queued = [start(quick_plan), start(quick_plan)]
         for execution_id in queued:
             assert api.ok("GET", f"/api/v1/executions/{execution_id}/status")["status"] == "queued"
@@ -57,19 +54,19 @@ def test_sigkill_with_running_and_queued(tmp_path: Path, shop: ShopServer) -> No
 
         server.kill()
         # The orphaned runner notices its parent is gone and takes its browser with it.
-        give_up = time.monotonic() + 10
-        while runner_processes(server.data_dir):
-            assert time.monotonic() < give_up, "runner or Chromium outlived the server"
-            time.sleep(0.1)
+        eventually(
+            lambda: not runner_processes(server.data_dir),
+            message="the runner and its Chromium to exit after the server's crash",
+        )
 
         server.start()
-        lost = api.wait_terminal(running, 30)
+        lost = api.wait_terminal(running)
         assert lost["status"] == "failed"
         assert lost["failure_reason"] == "worker_lost"
         results = api.ok("GET", f"/api/v1/executions/{running}/results")
         assert [t["status"] for t in results["test_results"]] == ["skipped"]
         for execution_id in queued:
-            done = api.wait_terminal(execution_id, 120)
+            done = api.wait_terminal(execution_id)
             assert done["status"] == "completed", done
             assert done["passed_tests"] == 1
         listed = api.ok("GET", "/api/v1/executions", params={"project_id": project["id"]})
@@ -107,10 +104,7 @@ def test_graceful_stop_ends_running_and_keeps_queued(tmp_path: Path, shop: ShopS
         running = api.ok("POST", "/api/v1/executions/async", json={**body, "test_plan_id": slow})[
             "id"
         ]
-        give_up = time.monotonic() + 60
-        while api.ok("GET", f"/api/v1/executions/{running}/status")["status"] != "running":
-            assert time.monotonic() < give_up
-            time.sleep(0.1)
+        api.wait_status(running, ("running",))
         queued = api.ok("POST", "/api/v1/executions/async", json={**body, "test_plan_id": quick})[
             "id"
         ]
@@ -118,9 +112,9 @@ def test_graceful_stop_ends_running_and_keeps_queued(tmp_path: Path, shop: ShopS
         server.stop()  # SIGINT: a graceful stop
         assert not runner_processes(server.data_dir)
         server.start()
-        stopped = api.wait_terminal(running, 10)
+        stopped = api.wait_terminal(running)
         assert (stopped["status"], stopped["failure_reason"]) == ("failed", "server_shutdown")
-        assert api.wait_terminal(queued, 120)["status"] == "completed"
+        assert api.wait_terminal(queued)["status"] == "completed"
     finally:
         server.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -10,7 +9,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import requests
 import uvicorn
 
 from bugbrain.demo.shop import create_shop_app
+from tests.support.waiting import WaitTimeout, eventually
 
 
 def free_port() -> int:
@@ -27,16 +26,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(url: str, seconds: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    give_up = time.monotonic() + seconds
-    while time.monotonic() < give_up:
+class ServerExited(RuntimeError):
+    """The process that was to serve a URL exited before it answered."""
+
+
+def wait_http(url: str, seconds: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    def answer() -> int | str:
+        """The status code, or why there is none yet."""
         if proc is not None and proc.poll() is not None:
-            raise TimeoutError(f"the process serving {url} exited with code {proc.returncode}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
+            raise ServerExited(f"the process serving {url} exited with code {proc.returncode}")
+        try:
+            return requests.get(url, timeout=2).status_code
+        except requests.RequestException as exc:
+            return type(exc).__name__
+
+    eventually(
+        answer,
+        until=lambda code: isinstance(code, int) and code < 500,
+        timeout=seconds,
+        interval=0.05,
+        message=f"{url} to answer",
+    )
 
 
 class ShopServer:
@@ -107,7 +117,7 @@ class BugbrainServer:
         log.close()
         try:
             wait_http(self.url + "/health", proc=self.proc)
-        except TimeoutError:
+        except (ServerExited, WaitTimeout):
             self.stop()
             raise RuntimeError(
                 f"server did not start: {self.log_path.read_text()[-3000:]}"
@@ -194,11 +204,20 @@ class Api:
         )
         return response.json() if response.content else None
 
+    def status(self, execution_id: str) -> dict[str, Any]:
+        return dict(self.ok("GET", f"/api/v1/executions/{execution_id}/status"))
+
+    def wait_status(
+        self, execution_id: str, wanted: tuple[str, ...], seconds: float = 120
+    ) -> dict[str, Any]:
+        """The execution's status body once its status is one of ``wanted``."""
+        return eventually(
+            lambda: self.status(execution_id),
+            until=lambda body: body["status"] in wanted,
+            timeout=seconds,
+            interval=0.2,
+            message=f"execution {execution_id} to be {' or '.join(wanted)}",
+        )
+
     def wait_terminal(self, execution_id: str, seconds: float = 120) -> dict[str, Any]:
-        give_up = time.monotonic() + seconds
-        while time.monotonic() < give_up:
-            status = self.ok("GET", f"/api/v1/executions/{execution_id}/status")
-            if status["status"] in ("completed", "failed", "cancelled"):
-                return dict(status)
-            time.sleep(0.2)
-        raise TimeoutError(f"{execution_id} did not finish within {seconds} s")
+        return self.wait_status(execution_id, ("completed", "failed", "cancelled"), seconds)

@@ -117,10 +117,10 @@ def test_status_running() -> None:
     assert body["id"] == "exec_abc123"
     assert body["status"] == "running"
     assert body["progress"] == {"current": 2, "total": 4, "percent": 50}
-    assert body["started_at"] == "2025-03-08T10:30:00Z"
-    assert body["created_at"] == "2025-03-08T10:29:55Z"
+    assert body["started_at"] == "2025-03-08T10:30:00.000Z"
+    assert body["created_at"] == "2025-03-08T10:29:55.000Z"
     # 2 of 4 done in 10 s: the rest at the same pace takes another 10 s.
-    assert body["estimated_completion"] == "2025-03-08T10:30:20Z"
+    assert body["estimated_completion"] == "2025-03-08T10:30:20.000Z"
     for key in ("passed_tests", "completed_at", "duration_seconds", "failure_reason"):
         assert key not in body
 
@@ -129,14 +129,14 @@ def test_status_running_nothing_done_uses_typical_duration() -> None:
     running = row(status="running", started_at=T0, total_tests=4)
     body = views.status_json(running, typical_seconds=30)
     assert body["progress"] == {"current": 0, "total": 4, "percent": 0}
-    assert body["estimated_completion"] == "2025-03-08T10:30:30Z"
+    assert body["estimated_completion"] == "2025-03-08T10:30:30.000Z"
 
 
 def test_status_running_past_typical_duration_is_never_in_the_past() -> None:
     running = row(status="running", started_at=T0, total_tests=4)
     body = views.status_json(running, typical_seconds=3)
     # elapsed 10 s > typical 3 s: the estimate is one second past now.
-    assert body["estimated_completion"] == "2025-03-08T10:30:11Z"
+    assert body["estimated_completion"] == "2025-03-08T10:30:11.000Z"
 
 
 @pytest.mark.parametrize("status", ["queued", "pending"])
@@ -167,8 +167,8 @@ def test_status_completed() -> None:
         "skipped_tests": 0,
         "total_tests": 47,
         "duration_seconds": 120,
-        "started_at": "2025-03-08T10:30:00Z",
-        "completed_at": "2025-03-08T10:32:00Z",
+        "started_at": "2025-03-08T10:30:00.000Z",
+        "completed_at": "2025-03-08T10:32:00.400Z",
     }
 
 
@@ -205,7 +205,7 @@ def test_status_cancelled() -> None:
     body = views.status_json(cancelled, typical_seconds=0)
     assert set(body) == TERMINAL_KEYS | {"cancellation_reason", "cancelled_at"}
     assert body["cancellation_reason"] == "requested"
-    assert body["cancelled_at"] == "2025-03-08T10:31:00Z"
+    assert body["cancelled_at"] == "2025-03-08T10:31:00.000Z"
     assert body["duration_seconds"] == 60
     assert "failure_reason" not in body
 
@@ -221,7 +221,7 @@ def test_status_cancelled_before_start_has_no_duration() -> None:
     body = views.status_json(cancelled, typical_seconds=0)
     assert body["duration_seconds"] is None
     assert body["started_at"] is None
-    assert body["cancelled_at"] == "2025-03-08T10:30:10Z"
+    assert body["cancelled_at"] == "2025-03-08T10:30:10.000Z"
 
 
 # --------------------------------------------------------------------------- summary_json
@@ -261,8 +261,8 @@ def test_summary_completed() -> None:
     assert body["environment"] == "staging"
     assert body["duration_seconds"] == 120
     assert body["duration_ms"] == 119_600
-    assert body["created_at"] == "2025-03-08T10:29:55Z"
-    assert body["completed_at"] == "2025-03-08T10:31:59Z"
+    assert body["created_at"] == "2025-03-08T10:29:55.000Z"
+    assert body["completed_at"] == "2025-03-08T10:31:59.600Z"
 
 
 def test_summary_queued_has_no_duration() -> None:
@@ -289,7 +289,7 @@ def test_summary_failed_and_cancelled_say_why() -> None:
         row(status="cancelled", cancellation_reason="requested", cancelled_at=NOW)
     )
     assert cancelled["cancellation_reason"] == "requested"
-    assert cancelled["cancelled_at"] == "2025-03-08T10:30:10Z"
+    assert cancelled["cancelled_at"] == "2025-03-08T10:30:10.000Z"
     assert "failure_reason" not in cancelled
 
 

@@ -136,19 +136,21 @@ def record_test_started(
 def record_test_result(
     conn: Connection, claim: Claim, position: int, result: dict[str, Any]
 ) -> bool:
-    """Store one finished test and bump the execution's counters atomically."""
+    """Store one finished test and bump the execution's counters atomically.
+
+    False, and nothing recorded, when the lease is no longer ours or that test
+    already has its result (a duplicate delivery must not count it twice)."""
     status = result["status"]
     counter = {"passed": "passed_tests", "failed": "failed_tests"}.get(status, "skipped_tests")
     flaky = bool(result.get("flaky"))
-    bumps: dict[str, Any] = {counter: executions.c[counter] + 1, "heartbeat_at": utcnow()}
-    if flaky:
-        bumps["flaky_tests"] = executions.c.flaky_tests + 1
-    bumped = conn.execute(
-        executions.update().where(_leased(claim.execution_id, claim.lease_token)).values(bumps)
+    renewed = conn.execute(
+        executions.update()
+        .where(_leased(claim.execution_id, claim.lease_token))
+        .values(heartbeat_at=utcnow())
     )
-    if bumped.rowcount != 1:
+    if renewed.rowcount != 1:
         return False
-    conn.execute(
+    stored = conn.execute(
         test_results.update()
         .where(
             test_results.c.execution_id == claim.execution_id,
@@ -169,6 +171,12 @@ def record_test_result(
             attempts=result.get("attempts"),
         )
     )
+    if stored.rowcount != 1:
+        return False
+    bumps: dict[str, Any] = {counter: executions.c[counter] + 1}
+    if flaky:
+        bumps["flaky_tests"] = executions.c.flaky_tests + 1
+    conn.execute(executions.update().where(executions.c.id == claim.execution_id).values(bumps))
     return True
 
 
@@ -276,21 +284,16 @@ def reap(
     message: str = "The worker running this execution stopped responding",
 ) -> list[str]:
     """Fail every claimed execution whose lease was last renewed before ``stale_before``."""
-    lost = (
-        conn.execute(
-            sa.select(executions.c.id).where(
-                executions.c.status.in_(CLAIMED),
-                sa.or_(
-                    executions.c.heartbeat_at.is_(None), executions.c.heartbeat_at < stale_before
-                ),
-            )
-        )
-        .scalars()
-        .all()
+    lapsed = sa.and_(
+        executions.c.status.in_(CLAIMED),
+        sa.or_(executions.c.heartbeat_at.is_(None), executions.c.heartbeat_at < stale_before),
     )
+    lost = conn.execute(sa.select(executions.c.id).where(lapsed)).scalars().all()
     reaped = []
     for execution_id in lost:
-        condition = sa.and_(executions.c.id == execution_id, executions.c.status.in_(CLAIMED))
+        # Still lapsed: a lease renewed since the select above (by a transaction
+        # that committed in between, on PostgreSQL) won.
+        condition = sa.and_(executions.c.id == execution_id, lapsed)
         if _end_failed(conn, execution_id, condition, reason, message):
             reaped.append(execution_id)
     return reaped

@@ -1,5 +1,7 @@
-"""The newer explicit actions (clear, scroll, wait_hidden, assert_not_text, assert_hidden,
-assert_value, assert_count) against real Chromium and ``tests/pages/actions.html``.
+"""Step actions one at a time (``runner.actions.execute_step``) against real
+Chromium and ``tests/pages/actions.html``: clear, scroll, wait_hidden,
+assert_not_text, assert_hidden, assert_value and assert_count, with their
+outcomes and failure messages, and the messages of the older actions.
 
 That page changes 300 ms after loading: #spinner hides, #banner goes away, #later's
 value becomes "new" and #grow gets a second item — the polling cases rely on it.
