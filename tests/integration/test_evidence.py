@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from collections import Counter
+from typing import Any
 
 import pytest
 import requests
@@ -22,7 +23,9 @@ def api(bugbrain: BugbrainServer) -> Api:
     return bugbrain.client("evidence")
 
 
-def run(api: Api, base_url: str, tests: dict[str, list[dict[str, str]]], **plan: object) -> dict:
+def run(
+    api: Api, base_url: str, tests: dict[str, list[dict[str, str]]], **plan: object
+) -> dict[str, Any]:
     project_id, plan_id = seed.simple_plan(api, base_url, tests, **plan)
     body = {"project_id": project_id, "test_plan_id": plan_id}
     execution = api.ok("POST", "/api/v1/executions", json=body)

@@ -88,7 +88,7 @@ def test_progress_while_running(api: Api, shop: ShopServer) -> None:
         status = api.ok("GET", f"/api/v1/executions/{execution_id}/status")
         seen.append(status)
         assert status["status"] in ("queued", "pending", "running", "completed")
-        return status["status"] == "running" and 0 < status["progress"]["current"] < 4
+        return bool(status["status"] == "running" and 0 < status["progress"]["current"] < 4)
 
     eventually(partly_done, message="a running execution with partial progress")
     running = seen[-1]

@@ -266,7 +266,7 @@ def test_ambiguous_target_lists_candidates_and_fails_fast(session: Session) -> N
     started = time.monotonic()
     err = failure(session, session.page("cards.html"), Target("Add to cart"), timeout_ms=5000)
     assert time.monotonic() - started < 2.0
-    assert err.error_type == StepErrorType.AMBIGUOUS_TARGET == "ambiguous_target"
+    assert err.error_type == StepErrorType.AMBIGUOUS_TARGET
     assert err.message.startswith(
         'Ambiguous target "Add to cart": 6 elements match equally well: '
         'button "Add to cart" (in "Blue Mug"), button "Add to cart" (in "Red Mug"), '

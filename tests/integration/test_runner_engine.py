@@ -156,7 +156,7 @@ def _spec(
 
 def _run(data: dict[str, Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    asyncio.run(run_spec(parse_spec(data), events.append))
+    asyncio.run(run_spec(parse_spec(data), lambda event: events.append(dict(event))))
     return events
 
 
@@ -453,7 +453,7 @@ def test_parallelism_runs_tests_concurrently(tmp_path: Path) -> None:
         screenshot_mode="every_step",
     )
     stamped: list[tuple[float, dict[str, Any]]] = []
-    asyncio.run(run_spec(parse_spec(data), lambda e: stamped.append((time.monotonic(), e))))
+    asyncio.run(run_spec(parse_spec(data), lambda e: stamped.append((time.monotonic(), dict(e)))))
     starts = [t for t, e in stamped if e["event"] == "test_started"]
     ends = [t for t, e in stamped if e["event"] == "test_finished"]
     results = [e["result"] for _, e in stamped if e["event"] == "test_finished"]
