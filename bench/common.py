@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-# What the runner launches by default for headless runs (engine.system_chromium);
+# What the runner launches by default for headless runs (browser.system_chromium);
 # every variant uses it.
 _SHELL = "/usr/lib/chromium/chromium-headless-shell"
 CHROMIUM = os.environ.get("BUGBRAIN_CHROMIUM_PATH") or (

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bugbrain.elements.healing import search as heal
 from bugbrain.runner import heal_reads as healing
-from bugbrain.runner.engine import system_chromium
+from bugbrain.runner.browser import system_chromium
 from bugbrain.runner.heal_reads import HealSearch
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner import locate
-from bugbrain.runner.engine import system_chromium
+from bugbrain.runner.browser import system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.steps.parse import Target
 from bugbrain.vocabulary import StepErrorType

@@ -27,7 +27,7 @@ import psutil
 import pytest
 
 from bugbrain.contract.spec import parse_spec
-from bugbrain.runner.engine import run_spec, system_chromium
+from bugbrain.runner.browser import run_spec, system_chromium
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.browser

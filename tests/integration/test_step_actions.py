@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner.actions import Outcome, StepContext, execute_step
-from bugbrain.runner.engine import system_chromium
+from bugbrain.runner.browser import system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.vocabulary import StepErrorType
 

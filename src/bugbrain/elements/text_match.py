@@ -83,6 +83,7 @@ class Matcher:
         self.compact = compact(self.norm)
         self.tokens = _tokens(self.loose)
 
+    # One ladder of match tiers, most exact first: split up, the order is lost.
     def score(self, value: str, identifier: bool = False) -> float:
         """How well ``value`` (one name) matches the query: 0-100."""
         q = self.norm

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
@@ -417,6 +418,58 @@ async def _assert_count(page: Page, selector: str, value: str, ctx: StepContext)
     return str(expected), actual
 
 
+async def _press_key(page: Page, value: str | None) -> Outcome:
+    """``press`` without an element: the key goes to whatever has the focus."""
+    try:
+        await page.keyboard.press(value or "")
+    except PlaywrightError as exc:
+        raise await errors.translate(exc, None, None, Action.PRESS, value) from None
+    return _NO_OUTCOME
+
+
+Handler = Callable[[Page, str | None, str | None, StepContext], Awaitable[Outcome]]
+
+
+async def _navigated(page: Page, sel: str | None, value: str | None, ctx: StepContext) -> Outcome:
+    await _navigate(page, sel, value, ctx)
+    return _NO_OUTCOME
+
+
+async def _waited(page: Page, sel: str | None, value: str | None, ctx: StepContext) -> Outcome:
+    await _wait(page, sel, value, ctx)
+    return _NO_OUTCOME
+
+
+async def _waited_hidden(
+    page: Page, sel: str | None, value: str | None, ctx: StepContext
+) -> Outcome:
+    await _wait_hidden(page, sel or "", value, ctx)
+    return _NO_OUTCOME
+
+
+# The actions that are not one of Playwright's element actions (those go
+# through ``_element_action``). Validation already ensured what each needs.
+_HANDLERS: Final[Mapping[str, Handler]] = {
+    Action.NAVIGATE: _navigated,
+    Action.WAIT: _waited,
+    Action.WAIT_HIDDEN: _waited_hidden,
+    Action.ASSERT_TEXT: lambda page, sel, value, ctx: _assert_text(page, sel, value or "", ctx),
+    Action.ASSERT_VISIBLE: lambda page, sel, _value, ctx: _assert_visible(page, sel or "", ctx),
+    Action.ASSERT_URL: lambda page, _sel, value, ctx: _assert_url(page, value or "", ctx),
+    Action.ASSERT_TITLE: lambda page, _sel, value, ctx: _assert_title(page, value or "", ctx),
+    Action.ASSERT_NOT_TEXT: lambda page, sel, value, ctx: _assert_not_text(
+        page, sel, value or "", ctx
+    ),
+    Action.ASSERT_HIDDEN: lambda page, sel, _value, ctx: _assert_hidden(page, sel or "", ctx),
+    Action.ASSERT_VALUE: lambda page, sel, value, ctx: _assert_value(
+        page, sel or "", value or "", ctx
+    ),
+    Action.ASSERT_COUNT: lambda page, sel, value, ctx: _assert_count(
+        page, sel or "", value or "", ctx
+    ),
+}
+
+
 async def execute_step(
     page: Page, action: str, selector: str | None, value: str | None, ctx: StepContext
 ) -> Outcome:
@@ -424,37 +477,11 @@ async def execute_step(
 
     Raises StepFailure for reportable failures; other exceptions are the caller's.
     """
-    if action == Action.NAVIGATE:
-        await _navigate(page, selector, value, ctx)
-        return _NO_OUTCOME
-    if action == Action.WAIT:
-        await _wait(page, selector, value, ctx)
-        return _NO_OUTCOME
     if action == Action.PRESS and not selector:
-        try:
-            await page.keyboard.press(value or "")
-        except PlaywrightError as exc:
-            raise await errors.translate(exc, None, None, action, value) from None
-        return _NO_OUTCOME
-    if action == Action.ASSERT_TEXT:
-        return await _assert_text(page, selector, value or "", ctx)
-    if action == Action.ASSERT_VISIBLE:
-        return await _assert_visible(page, selector or "", ctx)
-    if action == Action.ASSERT_URL:
-        return await _assert_url(page, value or "", ctx)
-    if action == Action.ASSERT_TITLE:
-        return await _assert_title(page, value or "", ctx)
-    if action == Action.ASSERT_NOT_TEXT:
-        return await _assert_not_text(page, selector, value or "", ctx)
-    if action == Action.ASSERT_HIDDEN:
-        return await _assert_hidden(page, selector or "", ctx)
-    if action == Action.ASSERT_VALUE:
-        return await _assert_value(page, selector or "", value or "", ctx)
-    if action == Action.ASSERT_COUNT:
-        return await _assert_count(page, selector or "", value or "", ctx)
-    if action == Action.WAIT_HIDDEN:
-        await _wait_hidden(page, selector or "", value, ctx)
-        return _NO_OUTCOME
+        return await _press_key(page, value)
+    handler = _HANDLERS.get(action)
+    if handler is not None:
+        return await handler(page, selector, value, ctx)
     if selector is None:
         raise StepFailure(StepErrorType.INVALID_STEP, f"Action '{action}' requires a selector")
     await _element_action(page, action, selector, value, ctx)

@@ -5,7 +5,7 @@ starts Playwright and launches Chromium first, then reads the spec's path as one
 line from stdin (end of input: exit 0 without running anything). OWNER, the
 directory of the server's runners, only tells ``ps`` whose runner this is.
 
-stdout carries only JSON-line events (see engine.run_spec); everything else goes
+stdout carries only JSON-line events (see browser.run_spec); everything else goes
 to stderr.  Exit codes: 0 done, 1 internal error / killed, 2 invalid spec,
 3 browser launch failed.
 """
@@ -28,7 +28,7 @@ import psutil
 
 from bugbrain.contract.events import RunnerEvent
 from bugbrain.contract.spec import RunSpec, parse_spec
-from bugbrain.runner.engine import BrowserLaunchError, Launched
+from bugbrain.runner.browser import BrowserLaunchError, Launched
 from bugbrain.runner.errors import first_line
 from bugbrain.vocabulary import FailureReason
 

@@ -126,6 +126,28 @@ async def _why_not_interactable(locator: Locator, action: str, raw: str) -> str:
     return _NO_REASON
 
 
+async def _timed_out(
+    locator: Locator, sel: str, action: str, value: str | None, raw: str
+) -> StepFailure:
+    """An element action ran out of time: say what was wrong with the element."""
+    count = await safe_count(locator)
+    if count == 0:
+        return not_found(sel)
+    if count is not None and count > 1:
+        return ambiguous(sel, count)
+    if action == Action.SELECT and not await _has_option(locator, value or "", raw):
+        return StepFailure(StepErrorType.ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}")
+    reason = await _why_not_interactable(locator, action, raw)
+    if reason == _NO_REASON:
+        # Nothing wrong with the element itself: the time went elsewhere,
+        # typically a page load the action started that did not finish.
+        what = "a page load it started did not finish" if "navigat" in raw else "it never settled"
+        return StepFailure(StepErrorType.TIMEOUT, f"Timed out on {action} {sel}: {what}")
+    return StepFailure(
+        StepErrorType.ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})"
+    )
+
+
 async def translate(
     exc: PlaywrightError,
     locator: Locator | None,
@@ -157,26 +179,7 @@ async def translate(
                 f"Element not interactable: {sel} ({reason})",
             )
     if isinstance(exc, PlaywrightTimeoutError) and locator is not None:
-        count = await safe_count(locator)
-        if count == 0:
-            return not_found(sel)
-        if count is not None and count > 1:
-            return ambiguous(sel, count)
-        if action == Action.SELECT and not await _has_option(locator, value or "", raw):
-            return StepFailure(
-                StepErrorType.ELEMENT_NOT_FOUND, f"Option {value!r} not found in {sel}"
-            )
-        reason = await _why_not_interactable(locator, action, raw)
-        if reason == _NO_REASON:
-            # Nothing wrong with the element itself: the time went elsewhere,
-            # typically a page load the action started that did not finish.
-            what = (
-                "a page load it started did not finish" if "navigat" in raw else "it never settled"
-            )
-            return StepFailure(StepErrorType.TIMEOUT, f"Timed out on {action} {sel}: {what}")
-        return StepFailure(
-            StepErrorType.ELEMENT_NOT_INTERACTABLE, f"Element not interactable: {sel} ({reason})"
-        )
+        return await _timed_out(locator, sel, action, value, raw)
     if isinstance(exc, PlaywrightTimeoutError):
         return StepFailure(StepErrorType.TIMEOUT, first_line(head))
     return StepFailure(StepErrorType.ERROR, first_line(head))

@@ -191,10 +191,7 @@ CAPTURE_JS: Final = r"""() => {
 async def capture(page: Page, busy: bool = False) -> dict[str, Any]:
     """Signals about the page at the moment of failure; never raises. ``busy``: a
     read already went unanswered, so do not wait on another one."""
-    try:
-        url = page.url
-    except Exception:  # pragma: no cover - page.url is a cached property
-        url = None
+    url: str | None = page.url  # a cached property: never raises
     if busy:
         return {"url": url, "capture_error": _UNANSWERED}
     last_error = ""

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from bugbrain.contract.results import StepResult
@@ -93,7 +94,7 @@ async def perform(
 async def _settled(task: asyncio.Future[dict[str, Any] | None]) -> dict[str, Any] | None:
     try:
         return await task
-    except Exception:  # the page navigated or closed under it: no fingerprint
+    except (PlaywrightError, quiet.PageNotResponding):  # navigated, closed or busy: none
         return None
 
 
@@ -106,6 +107,6 @@ async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunS
             return None
         if await quiet.count(page, step.remembered_heal) != 1:
             return None
-    except Exception:  # a bad stored selector: search again instead
+    except PlaywrightError:  # a bad stored selector: search again instead
         return None
     return step.remembered_heal

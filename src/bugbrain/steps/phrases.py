@@ -175,6 +175,7 @@ def parse_container(phrase: str, ctx: Ctx) -> tuple[str | None, str | None]:
     return (None, None) if NON_TARGET.fullmatch(text) else (ctx.value(text), None)
 
 
+# The clauses are peeled off in one order (see below): split up, the order is lost.
 def parse_target(phrase: str | None, ctx: Ctx) -> Target | None:
     """Parse "the second 'Add to cart' button on the Blue Mug card" into a Target.
 
