@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bugbrain.diagnosis.classify import Evidence, classify
 from bugbrain.steps import urls
 from bugbrain.steps.rules import join_url
 
@@ -172,3 +173,17 @@ def test_navigation_of(
     expected: tuple[str, str] | None,
 ) -> None:
     assert urls.navigation_of(action, selector, value, description) == expected
+
+
+def test_analysis_of_a_refused_page_says_why() -> None:
+    error = (
+        "Refused to open file:///etc/hostname: only http and https URLs may be opened "
+        "(the page went there; nothing from it was kept)"
+    )
+    step = {"step_id": "s2", "action": "click", "status": "failed", "url": "about:blank"}
+    verdict = classify(
+        Evidence(error=error, error_type="navigation_error", step=step, steps=[step])
+    )
+    assert verdict.category == "navigation_error"
+    assert verdict.description.startswith("The page went to a URL no test may open")
+    assert any("http and https" in s for s in verdict.fix_suggestions)
