@@ -619,6 +619,37 @@ PROJECT_ROWS = [
         "base_url",
         body={"name": "P", "base_url": "not a url"},
     ),
+    *[
+        invalid(
+            f"project base_url {url}",
+            "POST",
+            PROJECTS,
+            "base_url",
+            body={"name": "P", "base_url": url},
+        )
+        for url in ("file:///etc/", "javascript:alert(1)", "data:text/html,x", "chrome://version")
+    ],
+    invalid(
+        "project environment base_url file",
+        "POST",
+        PROJECTS,
+        "environments.staging.base_url",
+        body={"name": "P", "environments": {"staging": {"base_url": "file:///etc/"}}},
+    ),
+    invalid(
+        "project patch base_url file",
+        "PATCH",
+        f"{PROJECTS}/$project",
+        "base_url",
+        body={"base_url": "file:///etc/"},
+    ),
+    invalid(
+        "project patch environment base_url view-source",
+        "PATCH",
+        f"{PROJECTS}/$project",
+        "environments.staging.base_url",
+        body={"environments": {"staging": {"base_url": "view-source:http://x"}}},
+    ),
     invalid(
         "project default_environment unknown",
         "POST",
@@ -733,7 +764,106 @@ PROJECT_ROWS = [
 
 CASES = f"{API}/test-cases"
 CASE = {"project_id": "$project", "name": "T"}
+# A navigate step may open http(s) only: anything else could read the server's files.
+REFUSED_URLS = {
+    "file": "file:///etc/passwd",
+    "FILE upper case": "FILE:///etc/passwd",
+    "file after a tab": "\tfile:///etc/passwd",
+    "file with a tab inside": "fi\tle:///etc/passwd",
+    "file with a variable": "file:///{{path}}",
+    "view-source": "view-source:file:///etc/passwd",
+    "chrome": "chrome://version",
+    "chrome-extension": "chrome-extension://abcdefgh/x.html",
+    "javascript": "javascript:alert(document.cookie)",
+    "data": "data:text/html,<p>x</p>",
+    "blob": "blob:http://127.0.0.1/0b4c3a2e",
+    "filesystem": "filesystem:file:///etc/passwd",
+    "about:version": "about:version",
+    "ftp": "ftp://127.0.0.1/x",
+    "ws": "ws://127.0.0.1/",
+}
+FILE_URL = REFUSED_URLS["file"]
+OPEN_OK = {"action": "navigate", "value": "/about"}
+CLICK = {"action": "click", "selector": "#a"}
+CASE_URL_ROWS = [
+    *[
+        invalid(
+            f"case navigate {name}",
+            "POST",
+            CASES,
+            "steps[2].value",
+            body={**CASE, "steps": [OPEN_OK, CLICK, {"action": "navigate", "value": url}]},
+        )
+        for name, url in REFUSED_URLS.items()
+    ],
+    invalid(
+        "case goto file",
+        "POST",
+        CASES,
+        "steps[0].value",
+        body={**CASE, "steps": [{"action": "goto", "value": FILE_URL}]},
+    ),
+    invalid(
+        "case navigate file in selector",
+        "POST",
+        CASES,
+        "steps[0].selector",
+        body={**CASE, "steps": [{"action": "navigate", "selector": FILE_URL}]},
+    ),
+    invalid(
+        "case plain English go to file",
+        "POST",
+        CASES,
+        "steps[0].description",
+        body={**CASE, "steps": [{"description": f"Go to {FILE_URL}"}]},
+    ),
+    invalid(
+        "case plain English navigate action takes the file from its words",
+        "POST",
+        CASES,
+        "steps[1].description",
+        body={
+            **CASE,
+            "steps": [OPEN_OK, {"action": "navigate", "description": f"Open {FILE_URL}"}],
+        },
+    ),
+    invalid(
+        "case plain English open quoted data",
+        "POST",
+        CASES,
+        "steps[1].description",
+        body={**CASE, "steps": [OPEN_OK, {"description": "Open 'data:text/html,<p>x</p>'"}]},
+    ),
+    invalid(
+        "case second of two refused steps",
+        "POST",
+        CASES,
+        "steps[1].value",
+        body={
+            **CASE,
+            "steps": [
+                {"action": "navigate", "value": FILE_URL},
+                {"action": "navigate", "value": "chrome://version"},
+            ],
+        },
+    ),
+    invalid(
+        "case patch navigate file",
+        "PATCH",
+        f"{CASES}/$case",
+        "steps[0].value",
+        body={"steps": [{"action": "navigate", "value": FILE_URL}]},
+    ),
+    invalid(
+        "case patch plain English view-source",
+        "PATCH",
+        f"{CASES}/$case",
+        "steps[1].description",
+        body={"steps": [OPEN_OK, {"description": "Go to 'view-source:file:///etc/passwd'"}]},
+    ),
+]
 CASE_ROWS = [
+    *CASE_URL_ROWS,
     invalid("case missing project_id", "POST", CASES, "project_id", body={"name": "T"}),
     invalid(
         "case unknown project_id",

@@ -104,6 +104,8 @@ JOIN_CASES: list[tuple[str | None, str, str]] = [
     ("https://h", "//cdn.example.com/a", "https://cdn.example.com/a"),
     (None, "about:blank", "about:blank"),
     (None, "localhost:3000/login", "http://localhost:3000/login"),
+    ("http://h/app", "localhost:3000/login", "http://localhost:3000/login"),
+    ("http://h/app", "example.com:8080", "http://example.com:8080"),
     (None, "example.com", "http://example.com"),
     ("127.0.0.1:8001", "/login", "http://127.0.0.1:8001/login"),
     ("http://h", "  /padded  ", "http://h/padded"),

@@ -11,6 +11,7 @@ from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 from bugbrain.diagnosis.signals import Facts, as_text, clip, request_line, request_text
+from bugbrain.steps.urls import REFUSED
 from bugbrain.vocabulary import VALUE_CHECKS, Action, StepErrorType
 
 Advice: TypeAlias = tuple[str, list[str]]  # (description, fix suggestions)
@@ -138,6 +139,13 @@ def action_ran_out(f: Facts) -> Advice:
 
 def navigation(f: Facts) -> Advice:
     where = f.navigation_target or "the page"
+    if f.ev.error.startswith(REFUSED):
+        return f"The page went to a URL no test may open: {f.ev.error}", [
+            "Only http and https URLs may be opened: tests run on the server, where a "
+            "file: URL would read the server's own files",
+            "Find what took the page there (a link, redirect, frame, popup or script) in "
+            "the steps before this one, and point it at an http(s) URL",
+        ]
     if f.crashed:
         return f"The browser page crashed while the test ran on {where}.", [
             "Open the trace to see what the page was doing when it crashed "

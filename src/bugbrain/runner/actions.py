@@ -15,6 +15,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from bugbrain.runner import errors
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
+from bugbrain.steps import urls
 from bugbrain.steps.rules import (
     MAX_WAIT_MS,
     join_url,
@@ -88,10 +89,17 @@ async def _stop_loading(page: Page) -> None:
 
 async def _navigate(page: Page, selector: str | None, value: str | None, ctx: StepContext) -> None:
     target = navigate_target(selector, value) or ""
+    problem = urls.target_problem(target)
+    if problem is not None:
+        raise StepFailure(StepErrorType.INVALID_STEP, problem)
     try:
         url = join_url(ctx.base_url, target)
     except ValueError as exc:
         raise StepFailure(StepErrorType.INVALID_STEP, str(exc)) from None
+    # The URL as built (from the base URL, after {{variables}}): never opened
+    # unless http(s), so a test cannot read the server's files (file:, …).
+    if not urls.openable(url):
+        raise StepFailure(StepErrorType.INVALID_STEP, urls.refusal(url))
     try:
         response = await page.goto(url, timeout=ctx.navigation_timeout_ms)
     except PlaywrightTimeoutError:

@@ -24,6 +24,7 @@ from bugbrain.runner import perform as act
 from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.screenshots import Camera
+from bugbrain.runner.url_guard import UrlGuard
 from bugbrain.steps.rules import (
     VariableMissingError,
     normalize_action,
@@ -146,17 +147,22 @@ class Session:
             "steps": steps,
         }
 
-    async def _open_page(self, recorder: evidence.Recorder) -> tuple[BrowserContext, Page]:
+    async def _open_page(
+        self, recorder: evidence.Recorder, guard: UrlGuard
+    ) -> tuple[BrowserContext, Page]:
         # One at a time: a context and its first page (a new renderer process) are
         # CPU work, and tests that start together only queue for the cores and
         # then wait in step; staggered, one test's set-up overlaps the others'
         # waits (benchmark 2 in docs/benchmarks.md).
         async with self.opening:
-            return await self._open_page_now(recorder)
+            return await self._open_page_now(recorder, guard)
 
-    async def _open_page_now(self, recorder: evidence.Recorder) -> tuple[BrowserContext, Page]:
+    async def _open_page_now(
+        self, recorder: evidence.Recorder, guard: UrlGuard
+    ) -> tuple[BrowserContext, Page]:
         context = await self.browser.new_context(viewport={"width": 1280, "height": 720})
         try:
+            guard.attach(context)
             context.set_default_timeout(self.spec.element_wait_timeout_ms)
             context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
             if self.spec.trace_mode != TraceMode.OFF:
@@ -166,6 +172,7 @@ class Session:
                 # a failing test keeps its page as an MHTML archive instead.
                 await context.tracing.start(screenshots=False, snapshots=self.spec.trace_snapshots)
             page = await context.new_page()
+            guard.watch(page)
             recorder.attach(page)
             return context, page
         except BaseException:
@@ -201,6 +208,8 @@ class Session:
         started_at, start = now_iso(), time.monotonic()
         rel_dir = self.dirs[test.position] + ("" if attempt == 1 else f"/attempt_{attempt}")
         recorder = evidence.Recorder()
+        # Once a page lands on a URL no test may open, nothing more is recorded.
+        guard = UrlGuard(on_refused=recorder.stop)
         result: TestResult = {
             "test_id": test.test_id,
             "name": test.name,
@@ -218,7 +227,7 @@ class Session:
         context: BrowserContext | None = None
         page: Page | None = None
         try:
-            context, page = await self._open_page(recorder)
+            context, page = await self._open_page(recorder, guard)
         except Exception as exc:
             result["status"] = TestStatus.FAILED
             result["error_type"] = StepErrorType.ERROR
@@ -230,7 +239,9 @@ class Session:
                 if page is None or camera is None or result["status"] == TestStatus.FAILED:
                     step_result = _step_result(step, *_preview(step, self.variables))
                 else:
-                    step_result = await self._run_step(page, camera, rel_dir, step, file_name)
+                    step_result = await self._run_step(
+                        page, camera, guard, rel_dir, step, file_name
+                    )
                     if step_result["status"] == TestStatus.FAILED:
                         result["status"] = TestStatus.FAILED
                         result["error"] = step_result["error"]
@@ -248,16 +259,27 @@ class Session:
                         "step": step_result,
                     }
                 )
+            if page is not None and camera is not None and guard.refused is not None:
+                # It went there after the last step's check: fail the test all the same.
+                await self._blank(page, camera, guard)
+                if result["status"] != TestStatus.FAILED:
+                    result["status"] = TestStatus.FAILED
+                    result["error"], result["error_type"] = (
+                        guard.message,
+                        StepErrorType.NAVIGATION_ERROR,
+                    )
             result["final_url"] = page.url if page is not None else None
             keep_page = (
                 self.spec.trace_mode != TraceMode.OFF and result["status"] == TestStatus.FAILED
             )
-            if keep_page and camera is not None and not camera.page_busy:
-                recorder.evidence["page_archive"] = await self._archive(camera, rel_dir)
+            if keep_page and camera is not None and not camera.page_busy and not guard.refused:
+                archive = await self._archive(camera, rel_dir)
+                recorder.evidence["page_archive"] = self._unless_refused(guard, archive)
         finally:
             if context is not None:
                 failed = result["status"] == TestStatus.FAILED
-                recorder.evidence["trace"] = await self._finish_trace(context, rel_dir, failed)
+                trace = await self._finish_trace(context, rel_dir, failed, guard)
+                recorder.evidence["trace"] = self._unless_refused(guard, trace)
                 try:
                     await context.close()
                 except Exception as exc:  # browser gone: nothing more to do
@@ -266,12 +288,13 @@ class Session:
         return result
 
     async def _finish_trace(
-        self, context: BrowserContext, rel_dir: str, failed: bool
+        self, context: BrowserContext, rel_dir: str, failed: bool, guard: UrlGuard
     ) -> str | None:
         mode = self.spec.trace_mode
         if mode == TraceMode.OFF:
             return None
-        keep = mode == TraceMode.ALWAYS or failed
+        # A trace records what the pages showed: none once one went somewhere refused.
+        keep = (mode == TraceMode.ALWAYS or failed) and guard.refused is None
         rel = f"{rel_dir}/trace.zip"
         try:
             if not keep:
@@ -284,7 +307,13 @@ class Session:
         return rel
 
     async def _run_step(
-        self, page: Page, camera: Camera, rel_dir: str, step: StepSpec, file_name: str
+        self,
+        page: Page,
+        camera: Camera,
+        guard: UrlGuard,
+        rel_dir: str,
+        step: StepSpec,
+        file_name: str,
     ) -> StepResult:
         start = time.monotonic()
         selector, value = step.selector, step.value
@@ -319,16 +348,42 @@ class Session:
         result["value"] = value
         result["name"] = step_display_name(step.description, step.action, selector, value)
         failed = result["status"] == TestStatus.FAILED
-        if failed:
+        if failed and guard.refused is None:
             result["context"] = await failure_context.capture(page, busy=camera.page_busy)
-        if should_screenshot(self.spec.screenshot_mode, action, failed) and not camera.page_busy:
+        if (
+            should_screenshot(self.spec.screenshot_mode, action, failed)
+            and not camera.page_busy
+            and guard.refused is None
+        ):
             result["screenshot"] = await self._screenshot(page, camera, rel_dir, file_name)
+        if guard.refused is not None:
+            # The page went to a refused URL during the step or its captures:
+            # whatever they read may hold what was there. Keep none of it.
+            self._unless_refused(guard, result["screenshot"])
+            result = _step_result(step, *_preview(step, self.variables))
+            result["status"] = TestStatus.FAILED
+            result["error"], result["error_type"] = guard.message, StepErrorType.NAVIGATION_ERROR
+            await self._blank(page, camera, guard)
         try:
             result["url"] = page.url
         except Exception:  # pragma: no cover - page.url is a cached property
             result["url"] = None
         result["duration_ms"] = _elapsed_ms(start)
         return result
+
+    async def _blank(self, page: Page, camera: Camera, guard: UrlGuard) -> None:
+        """Leave the refused URL; a page that will not go is read no more."""
+        if not await guard.blank(page):
+            camera.page_busy = True
+
+    def _unless_refused(self, guard: UrlGuard, rel: str | None) -> str | None:
+        """``rel`` (an artifact just written), or None after deleting it when the
+        guard has tripped: it may show what a refused page held."""
+        if rel is None or guard.refused is None:
+            return rel
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(self.spec.artifacts_dir, *rel.split("/")))
+        return None
 
     async def _archive(self, camera: Camera, rel_dir: str) -> str | None:
         """The page as the failure left it (DOM, styles, images), as MHTML."""

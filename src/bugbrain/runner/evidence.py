@@ -22,6 +22,11 @@ class Recorder:
 
     def __init__(self) -> None:
         self.evidence = empty()
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Record nothing more (the page went where nothing may be read: url_guard)."""
+        self.stopped = True
 
     def attach(self, page: Page) -> None:
         page.on("console", self._on_console)
@@ -30,9 +35,12 @@ class Recorder:
         page.on("response", self._on_response)
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        if message.type not in ("error", "assert") or _full(
-            self.evidence["console_errors"]
+        if self.stopped or message.type not in (
+            "error",
+            "assert",
         ):  # not vocabulary: console levels
+            return
+        if _full(self.evidence["console_errors"]):
             return
         location = message.location
         where = f"{location.get('url', '')}:{location.get('lineNumber', 0)}" if location else None
@@ -44,7 +52,7 @@ class Recorder:
         self.evidence["console_errors"].append(record)
 
     def _on_page_error(self, error: Exception) -> None:
-        if not _full(self.evidence["page_errors"]):
+        if not self.stopped and not _full(self.evidence["page_errors"]):
             self.evidence["page_errors"].append(str(error)[:MAX_TEXT])
 
     def _on_request_failed(self, request: Request) -> None:
@@ -55,7 +63,7 @@ class Recorder:
             self._add_request(response.request, response.status, None)
 
     def _add_request(self, request: Request, status: int | None, failure: str | None) -> None:
-        if _full(self.evidence["failed_requests"]):
+        if self.stopped or _full(self.evidence["failed_requests"]):
             return
         record: FailedRequest = {
             "method": request.method,

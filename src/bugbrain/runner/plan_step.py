@@ -29,6 +29,7 @@ from bugbrain.steps.rules import (
     substitute,
     validate_step,
 )
+from bugbrain.steps.urls import reads_words
 from bugbrain.vocabulary import ABSENCE_CHECKS, Action, LocatorSource, StepErrorType
 
 # Actions whose element must be absent or hidden: a missing element is success,
@@ -56,11 +57,8 @@ def _sub(text: str | None, variables: dict[str, str]) -> str | None:
 
 def uses_words(step: StepSpec) -> bool:
     """True when the step's words must say what to act on."""
-    if not step.description or not step.description.strip():
-        return False
-    if not step.action.strip():
-        return True
-    return validate_step(step) is not None and not (step.selector or "").strip()
+    # One rule for the run and for the check of a saved step's URL (steps.urls).
+    return reads_words(step, step.description)
 
 
 async def plan(page: Page, step: StepSpec, variables: dict[str, str], timeout_ms: int) -> Planned:

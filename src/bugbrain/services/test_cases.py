@@ -10,10 +10,11 @@ from sqlalchemy.engine import Connection, RowMapping
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import test_cases, test_plans
-from bugbrain.errors import InvalidInput, NotFound
+from bugbrain.errors import FieldError, InvalidInput, NotFound
 from bugbrain.schemas.test_cases import StepIn, TestCaseCreate, TestCaseUpdate
 from bugbrain.services import projects
 from bugbrain.services.common import Page, get_scoped, paged, pagination
+from bugbrain.steps import urls
 
 
 def to_json(row: RowMapping) -> dict[str, Any]:
@@ -32,8 +33,9 @@ def to_json(row: RowMapping) -> dict[str, Any]:
 
 
 def normalize_steps(steps: list[StepIn]) -> list[dict[str, Any]]:
-    """Assign ``step_1``… in order; values are kept as strings."""
-    return [
+    """Assign ``step_1``… in order; values are kept as strings. Raises InvalidInput
+    for a step that would open a URL no test may open (``steps.urls``)."""
+    normalized = [
         {
             "step_id": f"step_{index}",
             "description": step.description or "",
@@ -43,6 +45,25 @@ def normalize_steps(steps: list[StepIn]) -> list[dict[str, Any]]:
         }
         for index, step in enumerate(steps, start=1)
     ]
+    _check_urls(normalized)
+    return normalized
+
+
+def _check_urls(steps: list[dict[str, Any]]) -> None:
+    problems: list[FieldError] = []
+    for index, step in enumerate(steps):
+        found = urls.navigation_of(
+            step["action"], step["selector"], step["value"], step["description"]
+        )
+        if found is None:
+            continue
+        field, target = found
+        problem = urls.target_problem(target)
+        if problem is not None:
+            problems.append(FieldError(f"steps[{index}].{field}", problem))
+    if problems:
+        summary = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise InvalidInput(summary, problems)
 
 
 def get(conn: Connection, workspace_id: str, test_case_id: str) -> RowMapping:

@@ -41,6 +41,9 @@ _ABSOLUTE_RE: Final = re.compile(r"^(?:https?://|about:|data:|file:|blob:)", re.
 _HOSTLIKE_RE: Final = re.compile(
     r"^(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::\d+)?(?:[/?#]|$)"
 )
+HOST_PORT_RE: Final = re.compile(
+    r"^(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+):\d+(?:[/?#]|$)"
+)
 _NUMBER_RE: Final = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*$")
 _UNSAFE_NAME_RE: Final = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -113,11 +116,18 @@ def join_url(base: str | None, target: str) -> str:
     * ``path`` is appended to ``base`` treated as a directory;
     * ``?q`` / ``#frag`` resolve like a browser would;
     * without a base, a host-looking target (``example.com/x``, ``localhost:3000``)
-      gets ``http://``; anything else raises ``ValueError``.
+      gets ``http://``; anything else raises ``ValueError``;
+    * with a base too, a host with a port (``localhost:3000/x``) gets ``http://``
+      (a browser would read ``localhost:`` as its scheme).
+
+    Other schemes come back as written; ``steps.urls.openable`` says whether a
+    step may open the result.
     """
     target = target.strip()
     if _ABSOLUTE_RE.match(target):
         return target
+    if HOST_PORT_RE.match(target):
+        return "http://" + target
     base = base.strip() if base else None
     if target.startswith("//"):
         scheme = urlsplit(base).scheme if base else ""
