@@ -194,7 +194,7 @@ def run_demo(data_dir: Path, port: int, shop_port: int, keep_running: bool) -> i
                 report(api, base, key, {**ids, "shop_url": shop_url}, execution)
                 if keep_running:
                     print(f"\nServer running on {base} — press Ctrl-C to stop.", flush=True)
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - Ctrl-C too: surface it, then stop the server
                 failure.append(exc)
                 print(f"demo failed: {exc}", file=sys.stderr, flush=True)
             if failure or not keep_running:

@@ -84,7 +84,7 @@ class Matcher:
         self.tokens = _tokens(self.loose)
 
     # One ladder of match tiers, most exact first: split up, the order is lost.
-    def score(self, value: str, identifier: bool = False) -> float:
+    def score(self, value: str, identifier: bool = False) -> float:  # noqa: C901
         """How well ``value`` (one name) matches the query: 0-100."""
         q = self.norm
         f = identifier_words(value) if identifier else norm(value)

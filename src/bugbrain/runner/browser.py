@@ -11,11 +11,12 @@ import os
 from typing import Final
 
 from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from bugbrain.contract.events import Emit
 from bugbrain.contract.spec import RunSpec
 from bugbrain.runner import errors
-from bugbrain.runner.engine import Session
+from bugbrain.runner.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _executable(pw: Playwright, configured: str | None, headless: bool) -> str |
         return configured
     try:
         own = pw.chromium.executable_path
-    except Exception:  # pragma: no cover - defensive
+    except Exception:  # noqa: BLE001 - pragma: no cover; any trouble there: the system's browser
         own = ""
     return None if own and os.path.exists(own) else system_chromium(headless)
 
@@ -87,7 +88,7 @@ class Launched:
     async def __aenter__(self) -> Launched:
         try:
             self._pw = await async_playwright().start()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the run fails as a launch failure
             self._error = BrowserLaunchError(
                 f"Playwright failed to start: {errors.first_line(exc)}"
             )
@@ -104,7 +105,7 @@ class Launched:
                 args=BROWSER_ARGS,
             )
             self._error = None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the run fails as a launch failure
             self._browser = None
             self._error = BrowserLaunchError(errors.first_line(exc))
 
@@ -136,7 +137,7 @@ class Launched:
             return
         try:
             await browser.close()
-        except Exception as exc:
+        except PlaywrightError as exc:
             log.warning("closing browser failed: %s", errors.first_line(exc))
 
     async def __aexit__(self, *exc: object) -> None:

@@ -200,7 +200,7 @@ async def capture(page: Page, busy: bool = False) -> dict[str, Any]:
             result = await asyncio.wait_for(quiet.evaluate(page, CAPTURE_JS), _EVAL_TIMEOUT_S)
         except TimeoutError:
             return {"url": url, "capture_error": _UNANSWERED}
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failure's evidence must never fail the run
             last_error = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             # A page navigating away loses its context: read the next one, once.
             if attempt == 1 and ("context was destroyed" in last_error or "navigat" in last_error):

@@ -15,7 +15,7 @@ stands in any request's way.
 
 Ordering makes a check after the fact enough: a document's content can only be
 read after its commit, and the commit's event reaches the client before the
-answer of any read of it. The engine checks ``refused`` after every step (and
+answer of any read of it. The session checks ``refused`` after every step (and
 after every capture), and when it is set keeps nothing read since, blanks the
 page (``blank``), and fails the step.
 """
@@ -26,6 +26,7 @@ import contextlib
 from collections.abc import Callable
 
 from playwright.async_api import BrowserContext, Frame, Page, Response
+from playwright.async_api import Error as PlaywrightError
 
 from bugbrain.steps import urls
 
@@ -82,6 +83,6 @@ class UrlGuard:
                     await other.close()
         try:
             await page.goto("about:blank", timeout=_BLANK_TIMEOUT_MS)
-        except Exception:
+        except PlaywrightError:
             return False
         return page.url == "about:blank"

@@ -176,7 +176,7 @@ def parse_container(phrase: str, ctx: Ctx) -> tuple[str | None, str | None]:
 
 
 # The clauses are peeled off in one order (see below): split up, the order is lost.
-def parse_target(phrase: str | None, ctx: Ctx) -> Target | None:
+def parse_target(phrase: str | None, ctx: Ctx) -> Target | None:  # noqa: C901
     """Parse "the second 'Add to cart' button on the Blue Mug card" into a Target.
 
     Order: container clause (from the first " in/on <article> "), a "next to X" clause,

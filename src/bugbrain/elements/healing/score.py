@@ -116,7 +116,8 @@ _CONTEXT_LEVEL_WEIGHTS: Final = (0.6, 0.25, 0.15)
 _FAR: Final = 500.0
 
 
-def prepare(fp: Fingerprint) -> Prepared:
+# One pass over the fingerprint's features, each with its own small rule.
+def prepare(fp: Fingerprint) -> Prepared:  # noqa: C901
     test_values = frozenset(v for _, v in fp.test_ids)
     attrs: list[tuple[str, str]] = []
     for key, value in (("name", fp.name_attr), ("placeholder", fp.placeholder)):
@@ -235,7 +236,9 @@ def _attr_value(c: Fingerprint, key: str) -> str:
     return ""
 
 
-def score_fingerprint(prep: Prepared, c: Fingerprint) -> tuple[float, dict[str, Any]]:
+# A weighted sum over the features, one short rule each, read top to bottom
+# against the weights table: split up, the weights and their rules drift apart.
+def score_fingerprint(prep: Prepared, c: Fingerprint) -> tuple[float, dict[str, Any]]:  # noqa: C901
     fp, w = prep.fp, prep.weights
     sims: dict[str, float] = {}
     if c.tag == fp.tag:

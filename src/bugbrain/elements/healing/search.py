@@ -236,7 +236,9 @@ def _words_gate(query: Words, hay: str) -> bool:
     return any(cached_compact(p) in squeezed for p in query.phrases if len(cached_compact(p)) >= 3)
 
 
-def rank(
+# The search in one place: decode, score, penalise rivals, order. See the module
+# docstring for the steps; each is a few lines.
+def rank(  # noqa: C901
     query: Fingerprint | Words,
     candidates: Snapshot | Sequence[Candidate],
     action: str,

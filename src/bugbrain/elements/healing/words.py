@@ -95,7 +95,8 @@ _SKIP_ENGINES: Final = frozenset(
 )
 
 
-def selector_words(selector: str | None) -> tuple[list[str], str | None, list[str]]:
+# One pass over the selector's parts (ids, classes, attributes, texts, roles).
+def selector_words(selector: str | None) -> tuple[list[str], str | None, list[str]]:  # noqa: C901
     """(word stems, kind, phrases) a selector's own identifiers and texts give.
 
     ``.add-to-cart-btn`` → ([add, cart], button); ``#login-btn`` → ([login], button);

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 
 from bugbrain.contract.events import Emit
 from bugbrain.contract.results import StepResult, TestResult
@@ -38,6 +39,9 @@ from bugbrain.vocabulary import StepErrorType, TestStatus, TraceMode
 log = logging.getLogger(__name__)
 
 _SCREENSHOT_TIMEOUT_MS: Final = 10_000
+# What a capture (screenshot or page archive) may fail with: the page or the
+# browser (Playwright), the timeout, the disk, an oversized archive (ValueError).
+_CAPTURE_ERRORS: Final = (PlaywrightError, TimeoutError, OSError, ValueError)
 
 
 def now_iso() -> str:
@@ -228,7 +232,7 @@ class Session:
         page: Page | None = None
         try:
             context, page = await self._open_page(recorder, guard)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, this test fails and the next runs
             result["status"] = TestStatus.FAILED
             result["error_type"] = StepErrorType.ERROR
             result["error"] = f"Could not open a browser page: {errors.first_line(exc)}"
@@ -282,7 +286,7 @@ class Session:
                 recorder.evidence["trace"] = self._unless_refused(guard, trace)
                 try:
                     await context.close()
-                except Exception as exc:  # browser gone: nothing more to do
+                except PlaywrightError as exc:  # browser gone: nothing more to do
                     log.warning("closing context failed: %s", errors.first_line(exc))
         result["duration_ms"] = _elapsed_ms(start)
         return result
@@ -301,7 +305,7 @@ class Session:
                 await context.tracing.stop()
                 return None
             await context.tracing.stop(path=os.path.join(self.spec.artifacts_dir, *rel.split("/")))
-        except Exception as exc:
+        except (PlaywrightError, OSError) as exc:
             log.warning("saving trace %s failed: %s", rel, errors.first_line(exc))
             return None
         return rel
@@ -364,10 +368,7 @@ class Session:
             result["status"] = TestStatus.FAILED
             result["error"], result["error_type"] = guard.message, StepErrorType.NAVIGATION_ERROR
             await self._blank(page, camera, guard)
-        try:
-            result["url"] = page.url
-        except Exception:  # pragma: no cover - page.url is a cached property
-            result["url"] = None
+        result["url"] = page.url  # a cached property: never raises
         result["duration_ms"] = _elapsed_ms(start)
         return result
 
@@ -391,7 +392,7 @@ class Session:
         path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
         try:
             await camera.archive(path, _SCREENSHOT_TIMEOUT_MS / 1000)
-        except Exception as exc:
+        except _CAPTURE_ERRORS as exc:
             log.warning("page archive %s failed: %s", rel, errors.first_line(exc))
             return None
         return rel
@@ -404,7 +405,7 @@ class Session:
         try:
             await camera.capture(path, _SCREENSHOT_TIMEOUT_MS / 1000)
             return rel
-        except Exception:
+        except _CAPTURE_ERRORS:
             # A navigation leaves no frame to capture for a moment ("Unable to
             # capture screenshot"; often in the headless shell): let the new page
             # load, then take Playwright's way, which waits for a frame itself.
@@ -413,6 +414,6 @@ class Session:
         try:
             await camera.capture_when_ready(path, _SCREENSHOT_TIMEOUT_MS)
             return rel
-        except Exception as exc:
+        except _CAPTURE_ERRORS as exc:
             log.warning("screenshot %s failed: %s", rel, errors.first_line(exc))
         return None
