@@ -39,3 +39,21 @@ def test_readme_quickstart_is_what_ci_runs() -> None:
     assert "bash scripts/demo.sh" in readme
     assert "bash scripts/test.sh" in readme
     assert "bash scripts/test.sh" in (ROOT / ".ci/run").read_text()
+
+
+def _modules() -> list[str]:
+    src = ROOT / "src" / "bugbrain"
+    return sorted(
+        path.name
+        for path in src.rglob("*")
+        if path.suffix in {".py", ".js"}
+        and path.name != "__init__.py"
+        and "versions" not in path.parts
+        and "migrations" not in path.parts
+    )
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_architecture_names_every_module(name: str) -> None:
+    text = (ROOT / "docs/architecture.md").read_text()
+    assert name in text or name.removesuffix(".py") in text
