@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from bugbrain.runner.actions import Outcome, StepContext, execute_step
+from bugbrain.runner.actions import execute_step
 from bugbrain.runner.browser import system_chromium
 from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.step_context import Outcome, StepContext
 from bugbrain.vocabulary import StepErrorType
 
 pytestmark = pytest.mark.browser

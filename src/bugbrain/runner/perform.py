@@ -19,8 +19,9 @@ from bugbrain.contract.spec import RunSpec, StepSpec
 from bugbrain.runner import heal_reads as healing
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import plan_step
-from bugbrain.runner.actions import StepContext, execute_step
+from bugbrain.runner.actions import execute_step
 from bugbrain.runner.errors import StepFailure
+from bugbrain.runner.step_context import StepContext
 from bugbrain.vocabulary import HEALABLE, HealingMode, StepErrorType
 
 

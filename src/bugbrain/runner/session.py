@@ -22,9 +22,9 @@ from bugbrain.contract.spec import RunSpec, StepSpec, TestSpec
 from bugbrain.runner import errors, evidence, failure_context, plan_step
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import perform as act
-from bugbrain.runner.actions import StepContext
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.screenshots import Camera
+from bugbrain.runner.step_context import StepContext
 from bugbrain.runner.url_guard import UrlGuard
 from bugbrain.steps.rules import (
     VariableMissingError,
