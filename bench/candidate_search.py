@@ -1,4 +1,4 @@
-"""Time of the self-healing candidate search (``runner.healing.search``) by page size.
+"""Time of the self-healing candidate search (``runner.heal_reads.search``) by page size.
 
 Generates pages of about 1,000, 5,000 and 20,000 elements (a shop-like mix: header
 and navigation, a sidebar list, product cards, an orders table, a form, a footer),

@@ -1,4 +1,4 @@
-"""Self-healing candidate search (``runner.healing``) against real Chromium.
+"""Self-healing candidate search (``runner.heal_reads``) against real Chromium.
 
 Each scenario fingerprints an element on page A (as a passing step does), replaces
 the markup with page B (where the step's selector finds nothing) and checks what

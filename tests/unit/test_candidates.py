@@ -1,4 +1,4 @@
-"""Pure scoring of snapshot records (``runner.candidates``): tables of fake records."""
+"""Pure scoring of snapshot records (``elements.candidates``): tables of fake records."""
 
 from __future__ import annotations
 

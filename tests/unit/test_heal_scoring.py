@@ -1,4 +1,4 @@
-"""Pure scoring of self-healing candidates (``analysis.heal``): tables of fake elements."""
+"""Pure scoring of self-healing candidates (``elements.healing.search``): tables of fake elements."""
 
 from __future__ import annotations
 

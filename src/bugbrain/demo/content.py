@@ -1,5 +1,7 @@
 """What the demo creates through the API: a project, test cases and a plan
-against the bundled shop. One test is meant to fail, to show failure output."""
+against the bundled shop. One test is meant to fail, to show failure output.
+
+``test_cases`` is long because it is data: the six test cases, step by step."""
 
 from __future__ import annotations
 

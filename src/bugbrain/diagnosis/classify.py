@@ -35,8 +35,8 @@ Requests to analytics/tracking URLs and "Failed to load resource" console
 lines never decide anything.
 
 Inputs are plain data (``Evidence``, read into named signals by
-``analysis.signals``); descriptions and fix suggestions come from
-``analysis.fixes``.
+``diagnosis.signals``); descriptions and fix suggestions come from
+``diagnosis.advice``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ live page's elements against that fingerprint (or, with no history, against the
 selector's and the step's own words) when the element has gone missing.
 
 Both are one ``evaluate`` of ``runner/js/fingerprint.js`` (the features of every element of the
-page for ``search``); the scoring is pure Python (``analysis.heal``); then selectors
+page for ``search``); the scoring is pure Python (``elements.healing.search``); then selectors
 are built for the best few only, each verified to match exactly that element.
 """
 
@@ -70,7 +70,7 @@ async def search(
     fingerprint: dict[str, Any] | None,
 ) -> HealSearch:
     """The elements that may be what ``selector`` meant, best first, and whether the
-    best may replace it automatically (``analysis.heal.auto_heal_decision``)."""
+    best may replace it automatically (``elements.healing.search.auto_heal_decision``)."""
     query: heal.Fingerprint | heal.Words | None = (
         heal.Fingerprint.from_dict(fingerprint) if fingerprint else None
     )

@@ -94,6 +94,18 @@ def _step_result(step: StepSpec, selector: str | None, value: str | None) -> Ste
     }
 
 
+def _take_step(result: TestResult, step: StepResult) -> None:
+    """A step's outcome in its test's result: the first failure, the last screenshot."""
+    if step["status"] == TestStatus.FAILED:
+        result["status"] = TestStatus.FAILED
+        result["error"] = step["error"]
+        result["error_type"] = step["error_type"]
+        result["failed_step_id"] = step["step_id"]
+        result["screenshot"] = step["screenshot"]
+    elif step["screenshot"]:
+        result["screenshot"] = step["screenshot"]
+
+
 class Session:
     """One spec's tests on one browser: contexts, retries, steps, evidence, traces."""
 
@@ -246,14 +258,7 @@ class Session:
                     step_result = await self._run_step(
                         page, camera, guard, rel_dir, step, file_name
                     )
-                    if step_result["status"] == TestStatus.FAILED:
-                        result["status"] = TestStatus.FAILED
-                        result["error"] = step_result["error"]
-                        result["error_type"] = step_result["error_type"]
-                        result["failed_step_id"] = step.step_id
-                        result["screenshot"] = step_result["screenshot"]
-                    elif step_result["screenshot"]:
-                        result["screenshot"] = step_result["screenshot"]
+                    _take_step(result, step_result)
                 result["steps"].append(step_result)
                 self.emit(
                     {

@@ -2,7 +2,7 @@
 
 Every failed test gets an entry; so does a test the execution's deadline cut
 off (it is stored as ``skipped``, but it did not fail on its own: its entry says
-``timeout``). The verdict itself comes from the pure ``analysis.classify``.
+``timeout``). The verdict itself comes from the pure ``diagnosis.classify``.
 """
 
 from __future__ import annotations

@@ -4,16 +4,22 @@
 ``Intent(action="click", target=Target(text="Add to cart", within="Blue Mug",
 within_role="region", quoted=True))``.
 
-An intent's ``action`` is one of ``steps.ACTIONS``; its ``target`` names an element
-in words, resolved against the live page by ``runner.locate``.
+An intent's ``action`` is an :class:`~bugbrain.vocabulary.Action`; its ``target``
+names an element in words, resolved against the live page by ``runner.locate``.
 
 How it works: quotes are masked and leading filler ("Then I", "the user") dropped
-(``intent_phrases.prepare``), then the ordered rule table below is tried; each rule
+(``steps.phrases.prepare``), then the ordered rule table below is tried; each rule
 builds an Intent or declines (None) so the next one can try.  Every rule shares one
-noun-phrase parser, ``intent_phrases.parse_target``; word tables live in
-``intent_vocab``.  A role is only ever taken from a word in the sentence ("button",
-"field"...), never implied by the action.  Nothing is guessed: a sentence no rule
-accepts raises :class:`UnparseableStepError`.
+noun-phrase parser, ``steps.phrases.parse_target``; word tables live in
+``steps.words``.
+
+A role is only ever taken from a word in the sentence ("button", "field"...),
+never implied by the action.  Nothing is guessed: a sentence no rule accepts
+raises :class:`UnparseableStepError`.
+
+Why one module of ~540 lines: the table is tried top to bottom and its order is
+its meaning (an earlier rule wins); split across files, that order would be
+hidden in import order. Each rule is a few lines.
 
 Decisions where English is ambiguous: "press"/"hit" + key name is a key press, anything
 else (incl. "press the Submit button") a click; "select/choose/pick X" is a select only

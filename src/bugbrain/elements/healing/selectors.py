@@ -117,7 +117,7 @@ def selector_plan(
     c: Candidate, snap: Snapshot | None = None, peers: Peers | None = None
 ) -> list[str]:
     """Selectors for ``c``, most stable first (:data:`SELECTOR_PREFERENCE`): test id, id,
-    role and name, label / placeholder / alt / title, text (``runner.selectors``); then
+    role and name, label / placeholder / alt / title, text (``elements.selectors``); then
     classes; then role-and-name (or text) inside the nearest ancestor with a unique test
     id or stable id (``snap``). Selectors that ``peers`` shows are shared are left out.
     Each must still be verified to match exactly ``c`` on the page; a CSS path is the
