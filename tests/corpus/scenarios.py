@@ -4,8 +4,11 @@ category the analysis must give it.
 ``alternative`` lists pieces of selectors that pick the intended element; the
 selector the analysis suggests instead must contain one of them (no suggestion
 is a miss), and so must any selector an auto-heal uses (a scenario without one
-has no element to heal onto). ``trap`` names the
-look-alike a scenario sets: evidence that points at the wrong category.
+has no element to heal onto, and must get no suggestion). With ``close=False`` the
+intended element is there but not close by the healing rules (its words changed
+too): the analysis must suggest nothing and list it as the nearest candidate.
+``trap`` names the look-alike a scenario sets: evidence that points at the wrong
+category.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Scenario:
     category: str
     steps: list[Step]
     alternative: tuple[str, ...] = ()
+    # False: the intended element is only the nearest candidate, not a close match.
+    close: bool = True
     trap: str | None = None
     # Run in an execution of its own with this timeout_seconds (deadline scenarios).
     deadline_s: int | None = None
@@ -104,6 +109,9 @@ SCENARIOS: list[Scenario] = [
         "selector_changed",
         [nav("/help-v2"), act("click", "#contact-link")],
         alternative=("support-link", '"Contact support"'),
+        # "contact link" against the link "Contact support": half its words (name match
+        # 0.50 < 0.75), so no replacement is suggested; it is the nearest candidate.
+        close=False,
         trap="a harmless console.error on the page",
     ),
     # ------------------------------------------------------------------ element_not_interactable

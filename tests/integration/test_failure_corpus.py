@@ -4,8 +4,11 @@ failure analysis must put it in the scenario's category.
 
 Prints per-category accuracy and writes it to ``failure_corpus.json`` under
 the pytest temporary directory; asserts an overall accuracy of at least 90 %, and
-that at least 85 % of the scenarios with an intended element (``alternative``) get a
-suggested selector that points at it (no suggestion is a miss).
+that at least 85 % of the scenarios with a close intended element (``alternative``) get
+a suggested selector that points at it (no suggestion is a miss); that scenarios
+whose intended element is not close get no suggestion but list it as the nearest
+candidate, and scenarios without one get no suggestion at all; and that no selector
+in the results or the analysis uses Playwright's undocumented ``internal:`` engines.
 
 A second pass runs the scenarios with an element step of the categories in
 :data:`AUTO_CATEGORIES` (and every scenario with an intended element) with
@@ -115,8 +118,10 @@ def _start(api: Api, project_id: str, plan_id: str, timeout: int) -> str:
     return str(response.json()["id"])
 
 
-def _run(api: Api, app: ShopServer) -> tuple[dict[str, Scenario], dict[str, dict[str, Any]]]:
-    """Create and run everything; (test case id → scenario, test case id → analysis entry)."""
+def _run(
+    api: Api, app: ShopServer
+) -> tuple[dict[str, Scenario], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Create and run everything; (test case id → scenario, → analysis entry, → result)."""
     project_id = _project(api, app, "Failure corpus")
     by_case = _cases(api, project_id, SCENARIOS)
     ordinary = [c for c, s in by_case.items() if s.deadline_s is None]
@@ -130,12 +135,32 @@ def _run(api: Api, app: ShopServer) -> tuple[dict[str, Scenario], dict[str, dict
     ]
     executions = [_start(api, project_id, plan_id, timeout) for plan_id, timeout in runs]
     entries: dict[str, dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {}
     for execution_id in executions:
         api.wait_terminal(execution_id, seconds=240)
         analysis = api.ok("GET", f"/api/v1/executions/{execution_id}/failure-analysis")
         for entry in analysis["analysis"]:
             entries[entry["test_id"]] = entry
-    return by_case, entries
+        body = api.ok("GET", f"/api/v1/executions/{execution_id}/results")
+        for result in body["test_results"]:
+            results[result["test_id"]] = result
+    return by_case, entries, results
+
+
+def _chosen_selectors(result: dict[str, Any], entry: dict[str, Any] | None) -> list[str]:
+    """Every selector bugbrain chose for a test: resolved, healed and candidate selectors
+    of its steps, and the suggested, candidate and closest selectors of its analysis."""
+    out = []
+    for step in result.get("steps") or []:
+        out += [step.get("resolved_selector"), step.get("healed_selector")]
+        out += [c.get("selector") for c in step.get("heal_candidates") or []]
+    evidence = (entry or {}).get("evidence") or {}
+    out.append(evidence.get("suggested_alternative"))
+    for key in ("candidates", "nearest_candidates"):
+        out += [c.get("selector") for c in evidence.get(key) or []]
+    closest = ((entry or {}).get("changes_since_last_pass") or {}).get("closest_element_now")
+    out.append((closest or {}).get("selector"))
+    return [str(x) for x in out if x]
 
 
 def _run_auto(api: Api, app: ShopServer) -> dict[str, Any]:
@@ -152,6 +177,8 @@ def _run_auto(api: Api, app: ShopServer) -> dict[str, Any]:
     assert {r["test_id"] for r in results} == set(by_case), results
     for result in results:
         scenario = by_case[result["test_id"]]
+        internal = [x for x in _chosen_selectors(result, None) if "internal:" in x]
+        assert not internal, (scenario.name, internal)
         heals = [
             {"original": s.get("original_selector"), "healed": s.get("healed_selector")}
             for s in result.get("steps") or []
@@ -178,8 +205,17 @@ def _run_auto(api: Api, app: ShopServer) -> dict[str, Any]:
 def _report(by_case: dict[str, Scenario], entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     per: dict[str, dict[str, int]] = defaultdict(lambda: {"total": 0, "correct": 0})
     rows = []
-    suggestions = {"expected": 0, "with_candidates": 0, "matched": 0}
-    # Every scenario with an intended element counts; one without a suggestion misses.
+    suggestions = {
+        "expected": 0,
+        "with_candidates": 0,
+        "matched": 0,
+        "nearest_expected": 0,
+        "nearest_matched": 0,
+        "unwarranted": 0,
+    }
+    # Every scenario with a close intended element counts; one without a suggestion
+    # misses. One whose intended element is not close must list it as the nearest
+    # candidate and suggest nothing; one without an intended element suggests nothing.
     for case_id, scenario in by_case.items():
         entry = entries.get(case_id)
         got = entry["failure_category"] if entry else "(no analysis entry)"
@@ -197,16 +233,25 @@ def _report(by_case: dict[str, Scenario], entries: dict[str, dict[str, Any]]) ->
             "signals": evidence.get("signals"),
             "fix_suggestions": (entry or {}).get("fix_suggestions"),
         }
-        if scenario.alternative:
+        alt = evidence.get("suggested_alternative") or ""
+        row["suggested_alternative"] = alt or None
+        listed = evidence.get("candidates") or evidence.get("nearest_candidates") or []
+        if listed:
+            row["candidate_score"] = listed[0].get("score")
+        if scenario.alternative and scenario.close:
             suggestions["expected"] += 1
-            alt = evidence.get("suggested_alternative") or ""
-            row["suggested_alternative"] = alt or None
-            if evidence.get("candidates"):
-                suggestions["with_candidates"] += 1
-                row["candidate_score"] = evidence["candidates"][0].get("score")
+            suggestions["with_candidates"] += int(bool(listed))
             matched = _points_at(scenario, alt)
             row["alternative_ok"] = matched
             suggestions["matched"] += int(matched)
+        elif scenario.alternative:
+            suggestions["nearest_expected"] += 1
+            nearest = evidence.get("nearest_candidates") or [{}]
+            matched = not alt and _points_at(scenario, nearest[0].get("selector"))
+            row["nearest_ok"] = matched
+            suggestions["nearest_matched"] += int(matched)
+        else:
+            suggestions["unwarranted"] += int(bool(alt))
         rows.append(row)
     total = sum(p["total"] for p in per.values())
     correct = sum(p["correct"] for p in per.values())
@@ -242,6 +287,18 @@ def _table(report: dict[str, Any], seconds: float) -> str:
             lines.append(
                 f"  {mark} {row['scenario']}: {row['suggested_alternative']} "
                 f"(score {row.get('candidate_score')}, confidence {row['confidence']})"
+            )
+    lines.append(
+        f"not close: {s['nearest_matched']}/{s['nearest_expected']} suggest nothing and list "
+        f"the intended element as the nearest; {s['unwarranted']} suggestion(s) where no "
+        "element is intended"
+    )
+    for row in report["scenarios"]:
+        if "nearest_ok" in row:
+            mark = "ok " if row["nearest_ok"] else "off"
+            lines.append(
+                f"  {mark} {row['scenario']}: suggested {row['suggested_alternative']}, "
+                f"nearest score {row.get('candidate_score')}, confidence {row['confidence']}"
             )
     auto = report.get("auto_heal")
     if auto:
@@ -280,7 +337,7 @@ def test_failure_corpus(
 
     start = time.monotonic()
     api = bugbrain.client("failure-corpus")
-    by_case, entries = _run(api, corpus_app)
+    by_case, entries, results = _run(api, corpus_app)
     report = _report(by_case, entries)
     report["auto_heal"] = _run_auto(api, corpus_app)
     seconds = time.monotonic() - start
@@ -303,6 +360,18 @@ def test_failure_corpus(
     assert suggestions["matched"] >= MIN_SUGGESTED * suggestions["expected"], _table(
         report, seconds
     )
+    # Honest suggestions: nothing offered when nothing is close, nor when nothing is meant.
+    assert suggestions["nearest_expected"] >= 1, suggestions
+    assert suggestions["nearest_matched"] == suggestions["nearest_expected"], _table(
+        report, seconds
+    )
+    assert suggestions["unwarranted"] == 0, _table(report, seconds)
+    # Selectors a person can use: none in Playwright's internal syntax.
+    for case_id, result in results.items():
+        chosen = _chosen_selectors(result, entries.get(case_id))
+        assert not [x for x in chosen if "internal:" in x], (by_case[case_id].name, chosen)
+        fixes = (entries.get(case_id) or {}).get("fix_suggestions") or []
+        assert not [f for f in fixes if "internal:" in f], (by_case[case_id].name, fixes)
     # Zero auto-heals onto anything but the intended element.
     auto = report["auto_heal"]
     assert auto["wrong"] == 0, _table(report, seconds)

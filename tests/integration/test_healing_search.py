@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from bugbrain.elements import selectors
 from bugbrain.elements.healing import search as heal
 from bugbrain.runner import heal_reads as healing
 from bugbrain.runner.browser import system_chromium
@@ -414,3 +415,62 @@ def test_element_that_came_late_keeps_its_selector(s: Session) -> None:
     assert found.candidates[0].selector == ".add-to-cart-btn"
     assert not found.auto_ok
     assert "came late" in found.reason
+
+
+# --------------------------------------------------------------------------- public selectors
+
+SELECTOR_PAGE = """<h1>Shop</h1>
+<ul><li>Red Mug <button data-expect="red">Add</button></li>
+<li>Blue Mug <button data-expect="blue">Add</button></li></ul>
+<button data-expect="quote">Say "hi"</button>
+<button data-expect="hidden" style="display:none">Later</button>
+<label>Email <input data-expect="email" placeholder="you@x"></label>
+<img alt="Logo" src="data:," data-expect="logo">
+<a href="#x" title="Close" data-expect="close">&times;</a>
+<p data-expect="error">Error: card declined</p>"""
+
+# (the form older versions stored, its public translation, the element both pick)
+TRANSLATED = [
+    ('li >> internal:has-text="Blue Mug"i >> internal:role=button[name="Add"s]', "blue"),
+    ('internal:role=button[name="Say \\"hi\\""s]', "quote"),
+    ('internal:role=button[name="Say \\"hi\\""s][disabled=false]', "quote"),
+    ('internal:role=button[name="Later"s][include-hidden=true]', "hidden"),
+    ('internal:role=textbox[name="email"i]', "email"),
+    ('internal:attr=[placeholder="you@x"s]', "email"),
+    ('internal:attr=[alt="Logo"s]', "logo"),
+    ('internal:attr=[title="Close"s]', "close"),
+    ('internal:text="Say \\"hi\\""s', "quote"),
+    ('internal:text="card declined"i', "error"),
+]
+
+
+@pytest.mark.parametrize(("stored", "expect"), TRANSLATED)
+def test_public_selectors_resolve_like_the_internal_ones(
+    s: Session, stored: str, expect: str
+) -> None:
+    """Every public form bugbrain writes (``role=``, ``text=``, ``:text()``,
+    ``:has-text()``, CSS attributes) resolves with ``page.locator()`` in the runner's
+    Playwright, to the element the internal form older versions stored picks."""
+    s.load(SELECTOR_PAGE)
+    public = selectors.public_selector(stored)
+    assert public is not None
+    assert "internal:" not in public
+    assert s.expect_of(stored) == expect
+    assert s.expect_of(public) == expect
+
+
+def test_selector_plans_resolve_in_playwright(s: Session) -> None:
+    """The plans' own output for the elements of the page, in public syntax."""
+    s.load(SELECTOR_PAGE)
+    plan = [
+        selectors.role_selector("button", 'Say "hi"'),
+        selectors.role_selector("button", "Later", hidden=True),
+        selectors.text_selector('Say "hi"'),
+        selectors.text_selector("CARD DECLINED", exact=False),
+        "li:has-text("
+        + selectors.css_string("Red Mug")
+        + ") >> "
+        + selectors.role_selector("button", "Add"),
+    ]
+    assert [s.expect_of(p) for p in plan] == ["quote", "hidden", "quote", "error", "red"]
+    assert s.run(s.page.locator(selectors.role_selector("button", "add", exact=False)).count()) == 2

@@ -459,10 +459,10 @@ def test_selector_plan_prefers_stable_attributes() -> None:
     assert sel.selector_plan(c)[:4] == [
         '[data-testid="greet-btn"]',
         "#greet",
-        'internal:role=button[name="Say \\"hi\\""s]',
-        'internal:role=button[name="Say \\"hi\\""s][disabled=false]',
+        'role=button[name="Say \\"hi\\""]',
+        'role=button[name="Say \\"hi\\""][disabled=false]',
     ]
-    assert sel.selector_plan(c)[-1] == 'internal:text="Say \\"hi\\""s'
+    assert sel.selector_plan(c)[-1] == 'text="Say \\"hi\\""'
 
 
 @pytest.mark.parametrize(
@@ -478,16 +478,15 @@ def test_generated_ids_are_not_used(ident: str, stable: bool) -> None:
 def test_field_selectors() -> None:
     c = _cand(tag="input", role="textbox", name="Email", label="Email", placeholder="you@x")
     assert sel.selector_plan(c) == [
-        'internal:role=textbox[name="Email"s]',
-        'internal:role=textbox[name="Email"s][disabled=false]',
-        'internal:label="Email"s',
-        'internal:attr=[placeholder="you@x"s]',
+        'role=textbox[name="Email"]',
+        'role=textbox[name="Email"][disabled=false]',
+        '[placeholder="you@x"]',
     ]
 
 
 def test_hidden_elements_need_include_hidden() -> None:
     c = _cand(tag="button", role="button", name="Go", visible=False)
-    assert sel.selector_plan(c)[0] == 'internal:role=button[name="Go"s][include-hidden=true]'
+    assert sel.selector_plan(c)[0] == 'role=button[name="Go"][include-hidden=true]'
 
 
 def test_group_selectors_and_fallback() -> None:
@@ -496,16 +495,69 @@ def test_group_selectors_and_fallback() -> None:
         for i in range(3)
     ]
     assert sel.group_selector_plan(group)[:3] == [
-        'internal:role=button[name="Add"s]',
+        'role=button[name="Add"]',
         '[data-testid^="add-"]',
         "button.add",
     ]
-    assert sel.fallback_group_selector(Target("checkboxes")) == "internal:role=checkbox"
+    assert sel.fallback_group_selector(Target("checkboxes")) == "role=checkbox"
     assert (
         sel.fallback_group_selector(Target("Add to cart", role="button"))
-        == 'internal:role=button[name="Add to cart"i]'
+        == 'role=button[name*="Add to cart" i]'
     )
-    assert sel.fallback_group_selector(Target("Error")) == 'internal:text="Error"i'
+    assert sel.fallback_group_selector(Target("Error")) == ':text("Error")'
+
+
+def test_no_selector_uses_playwright_internal_engines() -> None:
+    c = _cand(
+        tag="input",
+        role="textbox",
+        name="Email",
+        label="Email",
+        placeholder="you@x",
+        alt="x",
+        title="t",
+        text="Email",
+        visible=False,
+    )
+    plans = [sel.selector_plan(c), sel.group_selector_plan([c, c])]
+    plans.append([sel.fallback_group_selector(Target(t)) for t in ("boxes", "Error")])
+    assert all("internal:" not in s for plan in plans for s in plan), plans
+
+
+@pytest.mark.parametrize(
+    ("stored", "public"),
+    [
+        ('internal:role=button[name="Add to cart"s]', 'role=button[name="Add to cart"]'),
+        ('internal:role=button[name="Remove"i]', 'role=button[name*="Remove" i]'),
+        (
+            'internal:role=button[name="Say \\"hi\\""s][disabled=false]',
+            'role=button[name="Say \\"hi\\""][disabled=false]',
+        ),
+        (
+            'internal:role=button[name="Go"s][include-hidden=true]',
+            'role=button[name="Go"][include-hidden=true]',
+        ),
+        ("internal:role=checkbox", "role=checkbox"),
+        ('internal:text="Add to cart"s', 'text="Add to cart"'),
+        ('internal:text="Error"i', ':text("Error")'),
+        ('internal:attr=[placeholder="you@x"s]', '[placeholder="you@x"]'),
+        ('internal:attr=[title="Close"i]', '[title*="Close" i]'),
+        (
+            'li >> internal:has-text="Blue Mug"i >> internal:role=button[name="Add"s]',
+            'li:has-text("Blue Mug") >> role=button[name="Add"]',
+        ),
+        (
+            '[data-testid="product-24"] >> internal:role=button[name="A >> B"s]',
+            '[data-testid="product-24"] >> role=button[name="A >> B"]',
+        ),
+        ('internal:label="Email"s', None),
+        ('role=button >> internal:has-text="x"i', None),
+        ("#add-to-cart", "#add-to-cart"),
+        ('text="Sign in"', 'text="Sign in"'),
+    ],
+)
+def test_public_selector(stored: str, public: str | None) -> None:
+    assert sel.public_selector(stored) == public
 
 
 def test_snapshot_options() -> None:

@@ -48,12 +48,47 @@ CLICK_ADD: dict[str, Any] = {
     "status": "failed",
     "url": CATALOG,
 }
+# A heal candidate as the runner stores it (runner.heal_reads), without the run's own
+# decision: the analysis applies the healing rule to it (results of older versions).
+CANDIDATE_ELEMENT: dict[str, Any] = {
+    "tag": "button",
+    "classes": ["product-add-btn"],
+    "text": "Add to cart",
+    "accessible_name": "Add to cart",
+    "role": "button",
+}
+CANDIDATE_SIGNALS: dict[str, Any] = {
+    "mode": "fingerprint",
+    "similarity": 0.93,
+    "identity": 1.0,
+    "visible": True,
+    "enabled": True,
+    "fits_action": True,
+    "ambiguity": 0.0,
+    "element": CANDIDATE_ELEMENT,
+}
 CANDIDATE = {
     "selector": ".product-add-btn",
     "score": 0.93,
     "description": 'button "Add to cart" (.product-add-btn)',
-    "signals": {"text": 1.0},
+    "signals": CANDIDATE_SIGNALS,
 }
+# What a removed feature leaves: the nearest element has another name (the demo's
+# .add-to-wishlist-btn against "Add to cart"), and the run refused it.
+WISHLIST_NEAREST = {
+    "selector": '[data-testid="add-to-cart-red-mug"]',
+    "score": 0.275,
+    "description": 'button "Add to cart" ([data-testid=add-to-cart-red-mug])',
+    "signals": {"mode": "words", "similarity": 0.347, "identity": 0.167},
+}
+REFUSED = {
+    "ok": False,
+    "reason": 'the closest element, button "Add to cart" ([data-testid=add-to-cart-red-mug]), '
+    "does not carry the same name (name match 0.17 < 0.75)",
+}
+ACCEPTED = {"ok": True, "reason": 'button "Add to cart" (.product-add-btn): score 0.93 ≥ 0.8'}
+CLICK_WISHLIST = {**CLICK_ADD, "selector": ".add-to-wishlist-btn"}
+WISHLIST_GONE = "Element not found: .add-to-wishlist-btn"
 
 
 def step(base: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -67,6 +102,7 @@ def ev(
     step_: dict[str, Any] | None = None,
     ctx: dict[str, Any] | None = None,
     candidates: list[dict[str, Any]] | None = None,
+    decision: dict[str, Any] | None = None,
     prior: list[dict[str, Any]] | None = None,
     console: Sequence[str] = (),
     page_errors: Sequence[str] = (),
@@ -79,6 +115,8 @@ def ev(
     failed["context"] = {**HEALTHY, **(ctx or {})}
     if candidates is not None:
         failed["heal_candidates"] = candidates
+    if decision is not None:
+        failed["heal_decision"] = decision
     steps = [*(prior or []), failed]
     return Evidence(
         error=error,
@@ -136,11 +174,44 @@ TABLE: list[tuple[str, Evidence, str, tuple[float, float], str | None]] = [
         ".add-to-cart-btn",
     ),
     (
-        "weak candidate",
+        "weak candidate: no replacement suggested",
         ev("element_not_found", error=NOT_FOUND, candidates=[{**CANDIDATE, "score": 0.55}]),
         "selector_changed",
-        (0.7, 0.89),
-        "'.product-add-btn'",
+        (0.6, 0.8),
+        "Nothing on http://127.0.0.1:8001/catalog is close to '.add-to-cart-btn'",
+    ),
+    (
+        "renamed element, the run's heal decision accepts it",
+        ev("element_not_found", error=NOT_FOUND, candidates=[CANDIDATE], decision=ACCEPTED),
+        "selector_changed",
+        (0.9, 1.0),
+        "Update test selector from '.add-to-cart-btn' to '.product-add-btn'",
+    ),
+    (
+        "removed feature: the nearest element is refused by the run",
+        ev(
+            "element_not_found",
+            error=WISHLIST_GONE,
+            step_=CLICK_WISHLIST,
+            candidates=[WISHLIST_NEAREST],
+            decision=REFUSED,
+        ),
+        "selector_changed",
+        (0.6, 0.8),
+        "remove or rewrite this step",
+    ),
+    (
+        "a strong score the run refused does not beat a busy spinner",
+        ev(
+            "element_not_found",
+            error=NOT_FOUND,
+            candidates=[CANDIDATE],
+            decision={"ok": False, "reason": "ambiguous: two buttons match almost equally"},
+            ctx={"busy": True, "busy_element": "div.spinner"},
+        ),
+        "timeout",
+        (0.75, 0.85),
+        "element_wait_timeout_ms",
     ),
     (
         "ambiguous selector",
@@ -932,6 +1003,89 @@ def test_seed_example() -> None:
     assert verdict.details["candidates"][0]["selector"] == ".product-add-btn"
 
 
+def test_removed_feature_gets_no_alternative_and_no_update_fix() -> None:
+    verdict = classify(
+        ev(
+            "element_not_found",
+            error=WISHLIST_GONE,
+            step_=CLICK_WISHLIST,
+            candidates=[WISHLIST_NEAREST],
+            decision=REFUSED,
+        )
+    )
+    assert verdict.category == "selector_changed"
+    assert verdict.suggested_alternative is None
+    assert verdict.confidence < 0.8
+    assert not any("Update test selector" in s for s in verdict.fix_suggestions)
+    assert not any(str(WISHLIST_NEAREST["selector"]) in s for s in verdict.fix_suggestions)
+    assert "No close match was found" in verdict.description
+    assert "likely removed" in verdict.description
+    assert "does not carry the same name" in verdict.description
+    assert "candidates" not in verdict.details
+    assert verdict.details["close_match"] is False
+    assert verdict.details["close_match_reason"] == REFUSED["reason"]
+    assert verdict.details["nearest_candidates"] == [
+        {
+            "selector": WISHLIST_NEAREST["selector"],
+            "score": 0.275,
+            "description": WISHLIST_NEAREST["description"],
+            "similarity": 0.347,
+        }
+    ]
+
+
+def test_renamed_element_gets_a_confident_suggestion() -> None:
+    verdict = classify(
+        ev("element_not_found", error=NOT_FOUND, candidates=[CANDIDATE], decision=ACCEPTED)
+    )
+    assert verdict.suggested_alternative == ".product-add-btn"
+    assert verdict.confidence >= 0.9
+    assert verdict.details["close_match"] is True
+    assert verdict.details["candidates"][0]["selector"] == ".product-add-btn"
+    assert "nearest_candidates" not in verdict.details
+
+
+def test_the_run_decision_wins_over_the_score() -> None:
+    """A high score the healing rule refused (say, two look-alikes) is not suggested."""
+    refused = {"ok": False, "reason": "ambiguous: two buttons match almost equally well"}
+    verdict = classify(
+        ev("element_not_found", error=NOT_FOUND, candidates=[CANDIDATE], decision=refused)
+    )
+    assert verdict.suggested_alternative is None
+    assert "No single close match" in verdict.description
+    assert verdict.details["nearest_candidates"][0]["selector"] == ".product-add-btn"
+
+
+@pytest.mark.parametrize(
+    ("signals", "close", "reason"),
+    [
+        ({}, True, "unique, visible"),
+        ({"identity": 0.5}, False, "does not carry the same name"),
+        ({"element": {**CANDIDATE_ELEMENT, "visible": False}}, False, "is hidden"),
+        ({"fits_action": False}, False, "cannot be used to click"),
+        ({"element": None}, False, "does not say enough"),
+    ],
+)
+def test_stored_results_without_a_decision_get_the_healing_rule(
+    signals: dict[str, Any], close: bool, reason: str
+) -> None:
+    """Results stored before runs kept their decision: the same rule, on the record."""
+    candidate = {**CANDIDATE, "signals": {**CANDIDATE_SIGNALS, **signals}}
+    verdict = classify(ev("element_not_found", error=NOT_FOUND, candidates=[candidate]))
+    assert verdict.details["close_match"] is close
+    assert reason in verdict.details["close_match_reason"]
+    assert (verdict.suggested_alternative == ".product-add-btn") is close
+
+
+def test_internal_selectors_of_older_results_are_suggested_in_public_syntax() -> None:
+    stored = {**CANDIDATE, "selector": 'internal:role=button[name="Add to cart"s]'}
+    verdict = classify(
+        ev("element_not_found", error=NOT_FOUND, candidates=[stored], decision=ACCEPTED)
+    )
+    assert verdict.suggested_alternative == 'role=button[name="Add to cart"]'
+    assert verdict.details["candidates"][0]["selector"] == 'role=button[name="Add to cart"]'
+
+
 def test_without_candidates_there_is_no_alternative_and_less_confidence() -> None:
     verdict = classify(ev("element_not_found", error=NOT_FOUND))
     assert verdict.suggested_alternative is None
@@ -1081,6 +1235,24 @@ def test_analysis_body_for_a_failed_test() -> None:
     assert entry["evidence"]["url"] == CATALOG
     assert entry["evidence"]["signals"]
     assert entry["fix_suggestions"][0].startswith("Update test selector")
+
+
+def test_analysis_body_for_a_removed_feature() -> None:
+    failed = {
+        **CLICK_WISHLIST,
+        "context": HEALTHY,
+        "heal_candidates": [WISHLIST_NEAREST],
+        "heal_decision": REFUSED,
+    }
+    test = _test(steps=[failed], error=WISHLIST_GONE)
+    (entry,) = analysis_json(_row(), [test], lambda p: p)["analysis"]
+    assert entry["failure_category"] == "selector_changed"
+    assert entry["confidence"] < 0.8
+    evidence = entry["evidence"]
+    assert evidence["suggested_alternative"] is None
+    assert evidence["close_match"] is False
+    assert evidence["nearest_candidates"][0]["similarity"] == 0.347
+    assert not any(s.startswith("Update test selector") for s in entry["fix_suggestions"])
 
 
 def test_analysis_uses_the_recorded_evidence() -> None:

@@ -246,6 +246,9 @@ def test_nested_element_with_the_same_words_is_the_same_target() -> None:
         ("[data-testid=checkout-button]", ["checkout"], "button"),
         ('[data-testid="checkout-button"]', ["checkout"], "button"),
         ('internal:role=button[name="Add to cart"i]', ["add", "cart"], "button"),
+        ('role=button[name="Add to cart"]', ["add", "cart"], "button"),
+        ('role=link[name*="contact" i]', ["contact"], "link"),
+        ('text="Sign in"', ["sign"], None),
         ("text=Sign in", ["sign"], None),
         ("#main > div.card:nth-child(2) a.more-link", ["main", "card", "more"], "link"),
         ("input[name=email]", ["email"], "textbox"),
@@ -424,9 +427,10 @@ def test_selector_plan_prefers_stable_attributes() -> None:
     plan = heal.selector_plan(c)
     assert plan[0] == '[data-testid="buy-button"]'
     assert plan[1] == "#buy"
-    assert plan[2].startswith("internal:role=button[name=")
+    assert plan[2].startswith("role=button[name=")
     kinds = [p.split("=")[0].split(".")[0] for p in plan]
-    assert kinds.index("internal:text") < kinds.index("button")  # text before classes
+    assert kinds.index("text") < kinds.index("button")  # text before classes
+    assert not any("internal:" in p for p in plan)
     assert plan[-1] == "button.product-add-btn.primary"
 
 
@@ -439,7 +443,7 @@ def test_selector_plan_skips_selectors_others_share() -> None:
     ]
     snap = heal.Snapshot.from_json({"recs": recs})
     plan = heal.selector_plan(snap.candidate(1), snap, heal.Peers(snap))
-    assert plan == ['[data-testid="card-1"] >> internal:role=button[name="Add"s]']
+    assert plan == ['[data-testid="card-1"] >> role=button[name="Add"]']
 
 
 def test_describe() -> None:

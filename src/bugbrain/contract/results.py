@@ -40,6 +40,9 @@ class StepResult(TypedDict):
     heal_score: NotRequired[float | None]
     # Best replacements found for a missing element (suggest and auto modes).
     heal_candidates: NotRequired[list[dict[str, Any]]]
+    # Whether the best one passes every rule for an automatic heal, and why (not):
+    # {"ok": bool, "reason": str}. The analysis suggests a replacement only when ok.
+    heal_decision: NotRequired[dict[str, Any]]
     # Page signals at the moment of failure (failure analysis reads them).
     context: NotRequired[dict[str, Any]]
 

@@ -311,8 +311,9 @@ def script_error(f: Facts, error: str, uncaught: bool) -> Advice:
 
 
 def replacement(f: Facts) -> list[str]:
-    """Use the best heal candidate instead (nothing without one)."""
-    if f.best is None:
+    """Use the best heal candidate instead: only a close one (``Facts.close``), never
+    merely the nearest."""
+    if f.best is None or not f.close:
         return []
     alt = as_text(f.best.get("selector"))
     desc = as_text(f.best.get("description")) or "suggested element"
@@ -390,20 +391,27 @@ def ambiguous(f: Facts) -> Advice:
 def selector_missing(f: Facts) -> Advice:
     sel, prev = f.selector, f.ev.previous
     if sel:
-        description = (
-            f"The '{sel}' selector no longer exists in the DOM. The element may have been renamed "
-            "or removed."
-        )
+        description = f"The '{sel}' selector no longer exists in the DOM."
+        if f.best is None or f.close:
+            description += " The element may have been renamed or removed."
     else:
         description = f"No element on the page fits the step's words: {f.ev.error}"
-    if f.best is not None:
+    if f.best is not None and f.close:
         desc = as_text(f.best.get("description")) or "a similar element"
         description += (
             f" The closest match on the page now is {desc}: '{as_text(f.best.get('selector'))}'."
         )
+    elif f.best is not None:
+        description += " " + _no_close_match(f)
     fixes = replacement(f)
-    if not f.candidates:
-        if sel:
+    if not f.close:
+        if sel and f.best is not None:
+            fixes.append(
+                f"Nothing on {f.where} is close to '{sel}': if the feature was removed on "
+                "purpose, remove or rewrite this step; if the element is still there, find "
+                "its new selector and update the step"
+            )
+        elif sel:
             fixes.append(
                 f"Find the element's new selector on {f.where} and update the step (it was '{sel}')"
             )
@@ -422,6 +430,21 @@ def selector_missing(f: Facts) -> Advice:
             fixes.append(f"The step passed before using '{prev.selector}'; try it")
     fixes.append("Prefer stable selectors such as data-testid attributes")
     return description, fixes
+
+
+def _no_close_match(f: Facts) -> str:
+    """Why the nearest element is not suggested, and what that likely means."""
+    reason = f.close_reason or "it does not pass the rules for a replacement"
+    if reason.startswith("ambiguous"):
+        return (
+            f"No single close match was found ({reason}), so no replacement is suggested; "
+            "the nearest elements are listed for information only."
+        )
+    return (
+        f"No close match was found on the page ({reason}): the element was likely removed, "
+        "or changed beyond recognition, so no replacement is suggested; the nearest "
+        "elements are listed for information only."
+    )
 
 
 # --------------------------------------------------------------------------- assertion

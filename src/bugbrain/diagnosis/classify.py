@@ -13,7 +13,8 @@ and ``Verdict.signals`` lists the evidence that made it fit.
 4. bounced to a login page, a 401/403 request, a rejected
    sign-in, an access-denied page                             → authentication_failed
 5. "not found", yet the heal search found that very selector  → timeout (it came late)
-6. the element is missing but a strong replacement is there   → selector_changed
+6. the element is missing but a close, strong replacement is   → selector_changed
+   there (it passes the auto-heal rules)
 7. a timeout error, or content missing while a spinner or the
    document is still loading (unless a failed request or, for
    a wait without spinner, an uncaught error explains it)     → timeout
@@ -41,7 +42,7 @@ Inputs are plain data (``Evidence``, read into named signals by
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -124,13 +125,23 @@ def _timeout_details(v: Verdict, limit: int | None) -> None:
 
 
 def _candidate_details(f: Facts, v: Verdict) -> None:
-    """Record the heal search's replacement (``fixes.replacement`` words it)."""
+    """Record the heal search's replacement (``fixes.replacement`` words it) when it is
+    close; otherwise only the nearest elements, as information."""
     if f.best is None:
         return
-    v.suggested_alternative = as_text(f.best.get("selector"))
-    v.details["candidates"] = [
-        {k: c.get(k) for k in ("selector", "score", "description")} for c in f.candidates[:3]
-    ]
+    v.details["close_match"] = f.close
+    if f.close_reason:
+        v.details["close_match_reason"] = f.close_reason
+    listed = [{k: c.get(k) for k in ("selector", "score", "description")} for c in f.candidates[:3]]
+    if f.close:
+        v.suggested_alternative = as_text(f.best.get("selector"))
+        v.details["candidates"] = listed
+        return
+    for entry, c in zip(listed, f.candidates, strict=False):
+        signals = c.get("signals")
+        similarity = signals.get("similarity") if isinstance(signals, Mapping) else None
+        entry["similarity"] = similarity if isinstance(similarity, int | float) else c.get("score")
+    v.details["nearest_candidates"] = listed
 
 
 # --------------------------------------------------------------------------- rules
@@ -363,17 +374,23 @@ def _selector_changed(f: Facts) -> Verdict | None:
     if not f.element_missing:
         return None
     prev = f.ev.previous
-    if f.candidates:
-        confidence = 0.95 if f.strong_candidate else 0.8
+    if f.close:
+        confidence = 0.95 if f.strong_candidate else 0.9
     elif f.sparse:
         confidence = 0.5
-    else:
+    else:  # nothing close on the page: renamed beyond recognition, or removed
         confidence = 0.75 if prev and prev.selector else 0.7
     v = _verdict(f, FailureCategory.SELECTOR_CHANGED, confidence, fixes.selector_missing(f))
     v.signals.append("element not found on an otherwise healthy page")
     if f.best is not None:
         best = as_text(f.best.get("selector"))
-        v.signals.append(f"replacement candidate {best} (score {f.best_score:.2f})")
+        if f.close:
+            v.signals.append(f"close replacement {best} (score {f.best_score:.2f})")
+        else:
+            v.signals.append(
+                f"no close match: the nearest, {best} (score {f.best_score:.2f}), fails "
+                f"the healing rules ({f.close_reason})"
+            )
     if prev and prev.selector:
         was = f" on {prev.description}" if prev.description else ""
         run = f" (execution {prev.execution_id})" if prev.execution_id else ""

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from bugbrain.elements.healing.search import decision_from_records
+from bugbrain.elements.selectors import shown_selector
 from bugbrain.vocabulary import (
     AMBIGUOUS,
     CONTENT_CHECKS,
@@ -23,7 +25,7 @@ from bugbrain.vocabulary import (
     TestStatus,
 )
 
-# A heal candidate at least this similar is "the same element, renamed".
+# A close heal candidate at least this similar is "the same element, renamed".
 STRONG_CANDIDATE: Final = 0.8
 # errors.translate's reason when nothing specific was found.
 NO_REASON: Final = "covered or not ready"
@@ -158,6 +160,8 @@ class Facts:
     doc_status: int | None = None
     net_error: str | None = None
     candidates: list[Mapping[str, Any]] = field(default_factory=list)
+    # The healing rule's verdict on the best candidate: (close enough to replace it, why).
+    decision: tuple[bool, str] | None = None
     app_failed: list[Mapping[str, Any]] = field(default_factory=list)  # 5xx / network error
     app_weak: list[Mapping[str, Any]] = field(default_factory=list)  # aborted / other 4xx
     auth_requests: list[Mapping[str, Any]] = field(default_factory=list)  # 401 / 403
@@ -212,16 +216,27 @@ class Facts:
         return float(score) if isinstance(score, int | float) else 0.0
 
     @property
+    def close(self) -> bool:
+        """The best candidate passes every rule of an automatic heal (similarity above
+        the threshold, the same name, unique, visible, enabled, fits the action): only
+        then is it suggested as the replacement."""
+        return self.best is not None and self.decision is not None and self.decision[0]
+
+    @property
+    def close_reason(self) -> str:
+        return self.decision[1] if self.decision is not None else ""
+
+    @property
     def strong_candidate(self) -> bool:
-        return self.best is not None and self.best_score >= STRONG_CANDIDATE
+        return self.close and self.best_score >= STRONG_CANDIDATE
 
     @property
     def found_later(self) -> bool:
         """The heal search found the step's own selector: the element came late."""
         if not self.selector:
             return False
-        own = " ".join(self.selector.split())
-        return any(" ".join(as_text(c.get("selector")).split()) == own for c in self.candidates)
+        own = _same(self.selector)
+        return any(_same(as_text(c.get("selector"))) == own for c in self.candidates)
 
     # ---- what kind of failure
 
@@ -422,7 +437,10 @@ def read_facts(ev: Evidence) -> Facts:
     f.net_error = net.group(0) if net else None
     raw = step.get("heal_candidates")
     if isinstance(raw, list):
-        f.candidates = [c for c in raw if isinstance(c, Mapping) and c.get("selector")]
+        stored = [c for c in raw if isinstance(c, Mapping) and c.get("selector")]
+        # In public syntax (results stored by older versions may hold internal forms).
+        f.candidates = [{**c, "selector": shown_selector(as_text(c["selector"]))} for c in stored]
+        f.decision = _decision(step.get("heal_decision"), stored, f.action)
     for req in ev.failed_requests:
         _sort_request(f, req)
     f.js_errors = [as_text(e) for e in ev.page_errors if as_text(e)]
@@ -434,6 +452,22 @@ def read_facts(ev: Evidence) -> Facts:
     steps = list(ev.steps)
     f.prior = steps[: steps.index(step)] if step in steps else steps
     return f
+
+
+def _same(selector: str) -> str:
+    return " ".join(shown_selector(selector).split())
+
+
+def _decision(
+    stored: Any, candidates: Sequence[Mapping[str, Any]], action: str
+) -> tuple[bool, str] | None:
+    """The run's own heal decision; for results stored before runs kept it, the same
+    rule applied to the stored candidates."""
+    if not candidates:
+        return None
+    if isinstance(stored, Mapping) and isinstance(stored.get("ok"), bool):
+        return stored["ok"], as_text(stored.get("reason"))
+    return decision_from_records(candidates, action)
 
 
 def _sort_request(f: Facts, req: Mapping[str, Any]) -> None:

@@ -1,8 +1,13 @@
 """Playwright selector strings for chosen elements (built here, verified live by ``locate``).
 
 Plans list selectors from the most to the least stable: test id, stable id, role and
-name, label, placeholder, alt, title, text; then the same scoped to a labelled
-container; for counting, selectors that may match a whole group.
+name, placeholder, alt, title, text; then the same scoped to a labelled container; for
+counting, selectors that may match a whole group.
+
+Every selector is one a person can paste into a test: CSS (with Playwright's documented
+``:has-text()`` / ``:text()`` pseudo-classes), Playwright's documented ``role=`` and
+``text=`` selectors, chained with ``>>``. Never Playwright's undocumented ``internal:``
+engines; :func:`public_selector` translates those (stored by older versions) on read.
 """
 
 from __future__ import annotations
@@ -36,21 +41,15 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _flag(exact: bool) -> str:
-    return "s" if exact else "i"
-
-
 def css_string(value: str) -> str:
     """A double-quoted CSS string."""
     return '"' + _escape(value).replace("\n", "\\a ") + '"'
 
 
-def _pw_attr(value: str, exact: bool = True) -> str:
-    return f'"{_escape(value)}"{_flag(exact)}'
-
-
-def _pw_text(value: str, exact: bool = True) -> str:
-    return json.dumps(value, ensure_ascii=False) + _flag(exact)
+def _quoted(value: str) -> str:
+    """A double-quoted string in a ``role=`` / ``text=`` selector (whitespace is
+    normalised when matching, so a line break may become a space)."""
+    return '"' + _escape(" ".join(value.split())) + '"'
 
 
 def _short(text: str) -> bool:
@@ -67,16 +66,110 @@ def id_selector(ident: str) -> str:
 
 
 def role_selector(role: str, name: str | None, *, exact: bool = True, hidden: bool = False) -> str:
-    sel = f"internal:role={role}"
+    """``role=button[name="Add to cart"]``: the whole accessible name (any case), or with
+    ``exact=False`` any name containing it, ``[name*="add" i]``."""
+    sel = f"role={role}"
     if name:
-        sel += f"[name={_pw_attr(name, exact)}]"
+        sel += f"[name={_quoted(name)}]" if exact else f"[name*={_quoted(name)} i]"
     if hidden:
         sel += "[include-hidden=true]"
     return sel
 
 
 def text_selector(text: str, *, exact: bool = True) -> str:
-    return "internal:text=" + _pw_text(text, exact)
+    """``text="Add to cart"`` (that exact text), or with ``exact=False`` the smallest
+    element containing it in any case, ``:text("add")``."""
+    return "text=" + _quoted(text) if exact else f":text({css_string(text)})"
+
+
+# Playwright's undocumented engines as older versions stored them:
+# internal:role=button[name="Add"s], internal:text="Add"i, internal:attr=[alt="x"s], ...
+_INTERNAL_RE: Final = re.compile(r"^internal:([a-z-]+)=(.*)$", re.DOTALL)
+_INTERNAL_NAME_RE: Final = re.compile(r'\[name=("(?:[^"\\]|\\.)*")([si])\]')
+_INTERNAL_ATTR_RE: Final = re.compile(r'^\[([a-z][a-z0-9-]*)=("(?:[^"\\]|\\.)*")([si])\]$')
+_INTERNAL_TEXT_RE: Final = re.compile(r'^("(?:[^"\\]|\\.)*")([si])$')
+_ENGINE_RE: Final = re.compile(r"^[a-z][a-z0-9:-]*=")
+
+
+def _split_chain(selector: str) -> list[str]:
+    """The parts of ``a >> b >> c``, leaving ``>>`` inside quotes alone."""
+    parts: list[str] = []
+    start, i, quote = 0, 0, ""
+    while i < len(selector):
+        ch = selector[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif selector.startswith(">>", i):
+            parts.append(selector[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    parts.append(selector[start:].strip())
+    return parts
+
+
+def _public_part(engine: str, body: str) -> str | None:
+    if engine == "role":
+        name = _INTERNAL_NAME_RE.search(body)
+        if name is not None:
+            value = name.group(1)
+            swap = f"[name={value}]" if name.group(2) == "s" else f"[name*={value} i]"
+            body = body[: name.start()] + swap + body[name.end() :]
+        return "role=" + body
+    if engine == "attr":
+        attr = _INTERNAL_ATTR_RE.match(body)
+        if attr is None:
+            return None
+        key, value, flag = attr.groups()
+        return f"[{key}={value}]" if flag == "s" else f"[{key}*={value} i]"
+    if engine == "text":
+        text = _INTERNAL_TEXT_RE.match(body)
+        if text is None:
+            return None
+        return text_selector(json.loads(text.group(1)), exact=text.group(2) == "s")
+    return None
+
+
+def public_selector(selector: str) -> str | None:
+    """``selector`` in public syntax: the ``internal:`` parts older versions stored
+    (role, text, attr, has-text after a CSS part) rewritten as ``role=``, ``text=`` and
+    CSS; any other selector unchanged. None when a part has no public form
+    (``internal:label``): the caller then treats the stored selector as gone.
+
+    ``role`` and ``attr`` keep their meaning (exact names match in any case now); the
+    exact ``text`` form matches a text node rather than the whole text: a stored
+    selector is verified on the page before it is used, so a miss only costs a search."""
+    if "internal:" not in selector:
+        return selector
+    out: list[str] = []
+    for part in _split_chain(selector):
+        found = _INTERNAL_RE.match(part)
+        if found is None:
+            out.append(part)
+            continue
+        engine, body = found.groups()
+        if engine == "has-text":
+            text = _INTERNAL_TEXT_RE.match(body)
+            if text is None or text.group(2) != "i" or not out or _ENGINE_RE.match(out[-1]):
+                return None
+            out[-1] += f":has-text({css_string(json.loads(text.group(1)))})"
+            continue
+        public = _public_part(engine, body)
+        if public is None:
+            return None
+        out.append(public)
+    return " >> ".join(out)
+
+
+def shown_selector(selector: str) -> str:
+    """A selector bugbrain chose, as shown to a person: :func:`public_selector`, or as
+    stored when it has no public form."""
+    return public_selector(selector) or selector
 
 
 def selector_plan(c: Candidate) -> list[str]:
@@ -91,19 +184,13 @@ def selector_plan(c: Candidate) -> list[str]:
         plan.append(by_role)
         if c.enabled and c.role in INTERACTIVE_ROLES:
             plan.append(by_role + "[disabled=false]")
-    if c.label and c.tag in ("input", "select", "textarea"):  # not vocabulary: the <select> tag
-        plan.append("internal:label=" + _pw_text(c.label))
     if c.placeholder:
-        plan.append(f"internal:attr=[placeholder={_pw_attr(c.placeholder)}]")
+        plan.append(f"[placeholder={css_string(c.placeholder)}]")
     if c.alt and c.tag in ("img", "input", "area"):
-        plan.append(f"internal:attr=[alt={_pw_attr(c.alt)}]")
+        plan.append(f"[alt={css_string(c.alt)}]")
     if c.title and not c.name:
-        plan.append(f"internal:attr=[title={_pw_attr(c.title)}]")
-    if _short(c.text) and c.tag not in (
-        "input",
-        "select",
-        "textarea",
-    ):  # not vocabulary: the <select> tag
+        plan.append(f"[title={css_string(c.title)}]")
+    if _short(c.text) and c.tag not in ("input", "select", "textarea"):  # not vocabulary: the tag
         plan.append(text_selector(c.text))
     return list(dict.fromkeys(plan))
 
@@ -127,8 +214,7 @@ def scoped_selector_plan(snap: Snapshot, c: Candidate) -> list[str]:
         if node.role in _NAMED_SCOPES:
             plan.append(f"{role_selector(node.role, node.label)} >> {inner}")
         if node.tag in _SCOPE_TAGS:
-            has_text = "internal:has-text=" + _pw_text(node.label, exact=False)
-            plan.append(f"{node.tag} >> {has_text} >> {inner}")
+            plan.append(f"{node.tag}:has-text({css_string(node.label)}) >> {inner}")
         if seen >= _MAX_SCOPES:
             break
     return plan

@@ -79,6 +79,8 @@ async def perform(
             fingerprint=dict(step.fingerprint) if step.fingerprint else None,
         )
         result["heal_candidates"] = [dataclasses.asdict(c) for c in found.candidates]
+        # The healing rule's verdict on the best one: the analysis suggests it only if ok.
+        result["heal_decision"] = {"ok": found.auto_ok, "reason": found.reason}
         if spec.healing != HealingMode.AUTO or not found.auto_ok:
             raise
     finally:

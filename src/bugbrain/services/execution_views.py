@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from bugbrain.clock import isoformat, utcnow
+from bugbrain.elements.selectors import shown_selector
 from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
 
 # Turns a stored artifact path ("exec_x/0_test_y/step_1.png") into a URL.
@@ -117,7 +118,7 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "action": step.get("action"),
         "selector": step.get("selector"),
         "value": step.get("value"),
-        "resolved_selector": step.get("resolved_selector"),
+        "resolved_selector": _shown(step.get("resolved_selector")),
         "selector_source": step.get("selector_source"),
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
@@ -128,12 +129,22 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
     if step.get("healed"):
         out["healed"] = True
         for key in ("original_selector", "healed_selector", "heal_score"):
-            out[key] = step.get(key)
+            out[key] = _shown(step.get(key)) if key == "healed_selector" else step.get(key)
     if step.get("heal_candidates"):
-        out["heal_candidates"] = step["heal_candidates"]
+        out["heal_candidates"] = [
+            {**c, "selector": _shown(c.get("selector"))} for c in step["heal_candidates"]
+        ]
+    if step.get("heal_decision"):
+        out["heal_decision"] = step["heal_decision"]
     if step.get("screenshot"):
         out["screenshot"] = url_for(step["screenshot"])
     return out
+
+
+def _shown(selector: Any) -> Any:
+    """A selector bugbrain chose, in public syntax (results stored by older versions
+    may hold Playwright's ``internal:`` forms)."""
+    return shown_selector(selector) if isinstance(selector, str) else selector
 
 
 def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from bugbrain.db.tables import element_fingerprints, locator_cache, test_results
 from bugbrain.diagnosis.changes import changes_since_last_pass
 from bugbrain.diagnosis.classify import Evidence, PreviousRun, Verdict, classify
+from bugbrain.elements.selectors import shown_selector
 from bugbrain.services.execution_views import UrlFor
 from bugbrain.services.locator_cache import step_key
 from bugbrain.vocabulary import ExecutionStatus, FailureReason, TestStatus
@@ -166,14 +167,16 @@ def previous_runs(conn: Connection, row: Row, tests: Sequence[Row]) -> History:
         for step in entry.get("steps") or []
     }
     resolved = {
-        (r["test_case_id"], r["step_id"]): r["selector"]
+        (r["test_case_id"], r["step_id"]): shown_selector(r["selector"])
         for r in conn.execute(
             sa.select(locator_cache).where(locator_cache.c.test_case_id.in_(case_ids))
         ).mappings()
         if keys.get((r["test_case_id"], r["step_id"])) == r["step_key"]
     }
     selectors = {
-        (t["test_case_id"], s.get("step_id")): s.get("selector") or s.get("resolved_selector")
+        (t["test_case_id"], s.get("step_id")): s.get("selector")
+        or shown_selector(s.get("resolved_selector") or "")
+        or None
         for t in tests
         for s in t["steps"] or []
     }

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import element_fingerprints, heals, test_cases
+from bugbrain.elements.selectors import public_selector, shown_selector
 from bugbrain.errors import Conflict, NotFound
 from bugbrain.services import test_cases as test_cases_service
 from bugbrain.services.locator_cache import step_key
@@ -48,7 +49,13 @@ def attach_history(
         .order_by(heals.c.created_at)
     ).mappings():
         key = (row["test_case_id"], row["step_id"], row["original_selector"])
-        remembered[key] = row["healed_selector"]  # later rows win
+        # Later rows win. A heal stored in Playwright's internal syntax is reused in
+        # public syntax; one without a public form is forgotten (the step searches again).
+        healed = public_selector(row["healed_selector"])
+        if healed is None:
+            remembered.pop(key, None)
+        else:
+            remembered[key] = healed
     tests = []
     for test in spec["tests"]:
         steps = []
@@ -135,7 +142,8 @@ def to_json(row: RowMapping) -> dict[str, Any]:
         "test_case_id": row["test_case_id"],
         "step_id": row["step_id"],
         "original_selector": row["original_selector"],
-        "healed_selector": row["healed_selector"],
+        # In public syntax: older versions stored Playwright's internal forms.
+        "healed_selector": shown_selector(row["healed_selector"]),
         "score": row["score"],
         "reused": row["reused"],
         "status": row["status"],
@@ -183,7 +191,7 @@ def accept(conn: Connection, workspace_id: str, test_case_id: str, heal_id: str)
             f"Step {heal['step_id']} no longer has the selector {heal['original_selector']!r}; "
             "the heal no longer applies"
         )
-    step["selector"] = heal["healed_selector"]
+    step["selector"] = shown_selector(heal["healed_selector"])
     now = utcnow()
     conn.execute(
         test_cases.update()

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from bugbrain.clock import utcnow
 from bugbrain.db.tables import locator_cache
+from bugbrain.elements.selectors import public_selector
 from bugbrain.vocabulary import LocatorSource, TestStatus
 
 
@@ -37,8 +38,11 @@ def attach_cached_selectors(conn: Connection, spec: dict[str, Any]) -> dict[str,
         steps = []
         for step in test["steps"]:
             hit = cached.get((test["test_id"], step["step_id"]))
-            if hit is not None and hit[0] == step_key(step):
-                step = {**step, "cached_selector": hit[1]}
+            # Rows stored in Playwright's internal syntax are used in public syntax;
+            # one without a public form is a miss (the words are resolved again).
+            selector = public_selector(hit[1]) if hit is not None else None
+            if hit is not None and selector and hit[0] == step_key(step):
+                step = {**step, "cached_selector": selector}
             steps.append(step)
         tests.append({**test, "steps": steps})
     return {**spec, "tests": tests}

@@ -126,6 +126,7 @@ __all__ = [
     "Words",
     "as_dom_candidate",
     "auto_heal_decision",
+    "decision_from_records",
     "describe",
     "description_words",
     "family",
@@ -370,4 +371,39 @@ def auto_heal_decision(
     return True, (
         f"{what}: score {best.score:.2f} ≥ {limit} ({history}), unique, visible, "
         f"enabled, fits {action}"
+    )
+
+
+def decision_from_records(records: Sequence[Mapping[str, Any]], action: str) -> tuple[bool, str]:
+    """:func:`auto_heal_decision` again, from candidates a run stored (selector, score
+    and ``signals``, as ``runner.heal_reads`` writes them), for results stored before
+    runs kept their own decision. Only candidates that got a unique selector were
+    stored, so an element ranked above them without one is not seen here."""
+    if not records:
+        return auto_heal_decision(None, None, action)
+    best = _from_record(records[0])
+    if best is None:
+        return False, "the stored candidate does not say enough to decide"
+    runner_up = _from_record(records[1]) if len(records) > 1 else None
+    return auto_heal_decision(best, runner_up, action)
+
+
+def _from_record(rec: Mapping[str, Any]) -> Ranked | None:
+    signals = rec.get("signals")
+    score = rec.get("score")
+    if not isinstance(signals, Mapping) or not isinstance(score, int | float):
+        return None
+    cand = Candidate.from_dict(signals.get("element") or {})
+    mode = signals.get("mode")
+    if not isinstance(cand, Candidate) or mode not in ("fingerprint", "words"):
+        return None
+    similarity = signals.get("similarity")
+    return Ranked(
+        cand=cand,
+        score=float(score),
+        similarity=float(similarity) if isinstance(similarity, int | float) else float(score),
+        mode=mode,
+        signals=dict(signals),
+        fits_action=signals.get("fits_action") is not False,
+        ambiguity=float(signals.get("ambiguity") or 0.0),
     )

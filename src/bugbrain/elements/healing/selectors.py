@@ -95,13 +95,13 @@ class Peers:
 
     def shared(self, c: Candidate, selector: str) -> bool:
         """True when ``selector`` (from :func:`selector_plan`) surely matches others too."""
-        if selector.startswith("internal:role=") and "[name=" in selector:
+        if selector.startswith("role=") and "[name=" in selector:
             if "[include-hidden=true]" in selector:
                 same = sum(self.role_names[(c.role, c.name, v)] for v in (True, False))
             else:
                 same = self.role_names[(c.role, c.name, True)]
             return same > 1
-        if selector.startswith("internal:text="):
+        if selector.startswith("text="):
             return self.texts[c.text] > 1
         match = _TAG_CLASS_RE.match(selector)
         if match:
