@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from bugbrain.elements.describe import clip
+from bugbrain.elements.describe import describe as describe_element
 from bugbrain.elements.dom import Candidate, Node, Snapshot
 from bugbrain.elements.roles import implied_adjust, role_adjust
 from bugbrain.elements.text_match import loose, norm, similarity
@@ -32,18 +34,9 @@ _FRIENDLY_ROLE: Final = {
 }
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def describe(c: Candidate) -> str:
-    """``button "Sign in"``."""
-    kind = c.role or c.tag or "element"
-    for name in (*c.names(), c.test_id):
-        if name.strip():
-            return f'{kind} "{_clip(name)}"'
-    return kind
+    """``button "Sign in"`` (see ``elements.describe``)."""
+    return describe_element(c.role or c.tag, (*c.names(), c.test_id))
 
 
 def context_label(snap: Snapshot, c: Candidate) -> tuple[str, str] | None:
@@ -52,7 +45,7 @@ def context_label(snap: Snapshot, c: Candidate) -> tuple[str, str] | None:
     for anc in snap.ancestors(c.node):
         node = snap.nodes[anc]
         if node.container and node.label and norm(node.label) != own:
-            return _clip(node.label), _container_kind(node)
+            return clip(node.label), _container_kind(node)
     return None
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bugbrain.elements.describe import clip
 from bugbrain.elements.healing.records import (
     CONTEXT_DEPTH,
     FINGERPRINT_VERSION,
@@ -73,7 +74,6 @@ from bugbrain.elements.healing.score import (
 from bugbrain.elements.healing.selectors import (
     SELECTOR_PREFERENCE,
     Peers,
-    clip,
     describe,
     selector_plan,
 )

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Final
 
 from bugbrain.elements import selectors
+from bugbrain.elements.describe import describe as describe_element
 from bugbrain.elements.healing.records import (
     PATH_DEPTH,
     Candidate,
@@ -31,10 +32,7 @@ SELECTOR_PREFERENCE: Final = (
 
 
 def describe(c: Fingerprint) -> str:
-    """``button "Add to cart" (.product-add-btn)``."""
-    kind = c.role or c.tag or "element"
-    name = next((n for n in (c.name, c.text, c.placeholder, c.value) if n.strip()), "")
-    out = f'{kind} "{clip(name)}"' if name else kind
+    """``button "Add to cart" (.product-add-btn)`` (see ``elements.describe``)."""
     if c.test_ids:
         hint = f"[{c.test_ids[0][0]}={c.test_ids[0][1]}]"
     elif c.id:
@@ -43,12 +41,7 @@ def describe(c: Fingerprint) -> str:
         hint = "." + c.classes[0]
     else:
         hint = ""
-    return f"{out} ({clip(hint)})" if hint else out
-
-
-def clip(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return describe_element(c.role or c.tag, (c.name, c.text, c.placeholder, c.value), hint)
 
 
 _CSS_IDENT_RE: Final = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
