@@ -47,19 +47,17 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from bugbrain.diagnosis import advice as fixes
+from bugbrain.diagnosis import element_advice
 from bugbrain.diagnosis.advice import Advice
-from bugbrain.diagnosis.signals import (
-    NO_REASON,
-    STRONG_CANDIDATE,
+from bugbrain.diagnosis.evidence import (
     Evidence,
-    Facts,
     PreviousRun,
     as_text,
     clip,
     is_login_url,
-    read_facts,
     request_text,
 )
+from bugbrain.diagnosis.signals import NO_REASON, STRONG_CANDIDATE, Facts, read_facts
 from bugbrain.vocabulary import FailureCategory, StepErrorType
 
 __all__ = [
@@ -125,7 +123,7 @@ def _timeout_details(v: Verdict, limit: int | None) -> None:
 
 
 def _candidate_details(f: Facts, v: Verdict) -> None:
-    """Record the heal search's replacement (``fixes.replacement`` words it) when it is
+    """Record the heal search's replacement (``element_advice.replacement`` words it) when it is
     close; otherwise only the nearest elements, as information."""
     if f.best is None:
         return
@@ -338,7 +336,7 @@ def _not_interactable(f: Facts) -> Verdict | None:
     if found == NO_REASON and not f.overlay:
         return _action_ran_out(f)
     reason = "not usable" if found is None else found
-    advice = fixes.not_interactable(f, reason)
+    advice = element_advice.not_interactable(f, reason)
     v = _verdict(f, FailureCategory.ELEMENT_NOT_INTERACTABLE, 0.8 if found is None else 0.9, advice)
     v.signals.append(f"element found but {reason}")
     v.details["reason"] = reason
@@ -365,7 +363,7 @@ def _action_ran_out(f: Facts) -> Verdict:
 
 def _selector_changed(f: Facts) -> Verdict | None:
     if f.ambiguous:
-        v = _verdict(f, FailureCategory.SELECTOR_CHANGED, 0.8, fixes.ambiguous(f))
+        v = _verdict(f, FailureCategory.SELECTOR_CHANGED, 0.8, element_advice.ambiguous(f))
         v.signals.append(
             f"{'selector' if f.selector else 'words'} matched {f.match_count} elements"
         )
@@ -380,7 +378,9 @@ def _selector_changed(f: Facts) -> Verdict | None:
         confidence = 0.5
     else:  # nothing close on the page: renamed beyond recognition, or removed
         confidence = 0.75 if prev and prev.selector else 0.7
-    v = _verdict(f, FailureCategory.SELECTOR_CHANGED, confidence, fixes.selector_missing(f))
+    v = _verdict(
+        f, FailureCategory.SELECTOR_CHANGED, confidence, element_advice.selector_missing(f)
+    )
     v.signals.append("element not found on an otherwise healthy page")
     if f.best is not None:
         best = as_text(f.best.get("selector"))

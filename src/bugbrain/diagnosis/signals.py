@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from bugbrain.diagnosis.evidence import Evidence, as_text, is_login_url, login_path, same_page
 from bugbrain.elements.healing.search import decision_from_records
 from bugbrain.elements.selectors import shown_selector
 from bugbrain.vocabulary import (
@@ -30,9 +31,6 @@ STRONG_CANDIDATE: Final = 0.8
 # errors.translate's reason when nothing specific was found.
 NO_REASON: Final = "covered or not ready"
 
-_LOGIN_PATH: Final = re.compile(
-    r"/(log-?in|sign-?in|auth|session/new|account/login)(/|$|\?|#|\.)", re.IGNORECASE
-)
 _NET_ERR: Final = re.compile(r"net::ERR_[A-Z0-9_]+")
 _HTTP_STATUS: Final = re.compile(r"\bHTTP (\d{3})\b")
 _NAVIGATION_TARGET: Final = re.compile(r"Navigation to (\S+) failed")
@@ -68,79 +66,6 @@ _PLACEHOLDER_TEXT: Final = re.compile(r"^\s*(loading|please wait|…|\.\.\.)?\W*
 _LOADING: Final = re.compile(r"\bloading\b", re.IGNORECASE)
 
 _APP_REQUESTS: Final = frozenset({"fetch", "xhr", "eventsource", "websocket"})
-
-
-@dataclass(frozen=True)
-class PreviousRun:
-    """The same step's last passing run."""
-
-    selector: str | None = None  # what it acted on
-    url: str | None = None
-    description: str | None = None  # e.g. button.add-to-cart-btn "Add to cart"
-    execution_id: str | None = None
-    fingerprint: Mapping[str, Any] | None = None  # the element it touched
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the runner saw when a test failed."""
-
-    error: str
-    error_type: str | None
-    step: Mapping[str, Any] | None = None  # the failed step's result
-    steps: Sequence[Mapping[str, Any]] = ()  # every step result of the test, in order
-    final_url: str | None = None
-    console_errors: Sequence[Mapping[str, Any]] = ()
-    page_errors: Sequence[str] = ()
-    failed_requests: Sequence[Mapping[str, Any]] = ()
-    previous: PreviousRun | None = None
-    element_timeout_ms: int | None = None
-    execution_timeout_s: int | None = None
-    # The execution's own deadline cut this test off.
-    deadline_exceeded: bool = False
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def as_text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def clip(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _login_path(path: str) -> bool:
-    return bool(_LOGIN_PATH.search(path if path.endswith("/") else path + "/"))
-
-
-def is_login_url(url: str | None) -> bool:
-    if not url or not url.lower().startswith(("http://", "https://")):
-        return False
-    return _login_path(urlsplit(url).path)
-
-
-def same_page(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return False
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.netloc, pa.path.rstrip("/")) == (pb.netloc, pb.path.rstrip("/"))
-
-
-def request_line(req: Mapping[str, Any]) -> str:
-    """``GET http://…``"""
-    return f"{as_text(req.get('method')) or 'GET'} {as_text(req.get('url'))}"
-
-
-def request_text(req: Mapping[str, Any]) -> str:
-    """``GET http://… → HTTP 500`` (or the failure)."""
-    status = req.get("status")
-    how = (
-        f"HTTP {status}" if status is not None else as_text(req.get("failure")) or "failed"
-    )  # not vocabulary: words
-    return f"{request_line(req)} → {how}"
 
 
 # --------------------------------------------------------------------------- facts
@@ -381,7 +306,7 @@ class Facts:
             if as_text(s.get("action")) != Action.NAVIGATE:
                 continue
             target = as_text(s.get("value")) or as_text(s.get("selector"))
-            if _login_path(urlsplit(target).path if "://" in target else target.split("?")[0]):
+            if login_path(urlsplit(target).path if "://" in target else target.split("?")[0]):
                 found = i
         return found
 

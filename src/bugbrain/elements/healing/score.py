@@ -1,6 +1,10 @@
 """Self-healing scores (pure): feature weights, the similarity of an element to a
 fingerprint (with history) or to a step's words (without), the penalties and the
-ambiguity between same-kind rivals."""
+ambiguity between same-kind rivals.
+
+Why one module of ~470 lines: the weights table and the rules that use each
+weight are read together when tuning (bench/candidate_search.py, the failure
+corpus); split, a weight and its rule would live apart."""
 
 from __future__ import annotations
 

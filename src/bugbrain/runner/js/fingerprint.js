@@ -1,6 +1,9 @@
 /*
  * The page-side half of ``healing``: element fingerprints and the candidate snapshot.
  *
+ * Why one file of ~480 lines: a page.evaluate takes one function and cannot
+ * import another, so every mode lives here (shared helpers are inlined).
+ *
  * One function, several modes (the record fields are decoded by ``elements.healing.records``):
  *
  * * ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "fingerprint"})`` → the features of
