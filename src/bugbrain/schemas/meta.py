@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from bugbrain.schemas.common import ResponseModel
+
+
+class Health(ResponseModel):
+    status: Literal["ok"]
+    version: str
