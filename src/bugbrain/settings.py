@@ -129,6 +129,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("lease_seconds must be at least 5")
     if settings.fingerprint_refresh_seconds < 0:
         raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
+    if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
+        # An execution created without timeout_seconds gets the default.
+        raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
 
 
 def replace(settings: Settings, **changes: Any) -> Settings:

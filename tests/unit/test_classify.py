@@ -8,6 +8,7 @@ concrete (the selector, the request, the timeout, the text).
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from bugbrain.diagnosis.classify import (
     classify,
     is_login_url,
 )
+from bugbrain.schemas.failure_analysis import FailureAnalysis
 from bugbrain.services.failure_analysis import analysis_json, previous_runs
 from bugbrain.services.locator_cache import step_key
 
@@ -1332,3 +1334,29 @@ def test_previous_runs_reads_unchanged_steps_only() -> None:
             fingerprint=printed,  # exec_0 has no stored results here, so no URL
         )
     }
+
+
+def test_analysis_bodies_fit_the_response_model() -> None:
+    """The API answers these through ``FailureAnalysis``: the JSON stays the same."""
+    printed = {"tag": "button", "classes": ["add-to-cart-btn"], "text": "Add", "context": ["Shop"]}
+    history = {
+        ("tc_1", "step_5"): PreviousRun(
+            selector=".add-to-cart-btn", url=CATALOG, execution_id="e0", fingerprint=printed
+        )
+    }
+    deadline = _row(status="failed", failure_reason="timeout", timeout_seconds=5)
+    cut = _test(status="skipped", error_type=None, failed_step_id=None, steps=[], evidence=None)
+    bodies = [
+        analysis_json(_row(), [_test(), _test(status="passed")], lambda p: "https://x/" + p),
+        analysis_json(_row(), [_test()], lambda p: p, history),
+        analysis_json(deadline, [cut], lambda p: p),
+    ]
+    assert "changes_since_last_pass" in bodies[1]["analysis"][0]
+    for body in bodies:
+        model = FailureAnalysis.model_validate(body)
+        assert model.model_dump(mode="json", exclude_unset=True) == json.loads(json.dumps(body))
+
+
+def test_categories_are_the_response_schemas() -> None:
+    schema = FailureAnalysis.model_json_schema()["$defs"]["FailureCategory"]
+    assert tuple(schema["enum"]) == CATEGORIES

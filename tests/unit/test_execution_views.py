@@ -3,11 +3,14 @@ dicts standing in for database rows, with a fixed clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
+from bugbrain.schemas import executions as schemas
 from bugbrain.services import execution_views as views
 
 T0 = datetime(2025, 3, 8, 10, 30, 0, tzinfo=UTC)
@@ -355,3 +358,116 @@ def test_queued_body() -> None:
         "estimated_wait_seconds": 30,
         "polling_url": "/api/v1/executions/exec_abc123/status",
     }
+
+
+# --------------------------------------------------------------------------- response models
+
+
+def fits(model: Any, body: dict[str, Any]) -> None:
+    """The API answers ``body`` through ``model`` (validated, unset keys left
+    out): the JSON must be exactly the view's."""
+    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    dumped = adapter.dump_python(adapter.validate_python(body), mode="json", exclude_unset=True)
+    assert dumped == json.loads(json.dumps(body))
+
+
+EVIDENCE = {
+    "console_errors": [{"type": "error", "text": "boom", "location": "app.js:1:2"}],
+    "page_errors": ["TypeError: x is undefined"],
+    "failed_requests": [
+        {
+            "method": "GET",
+            "url": "http://shop/api",
+            "resource_type": "fetch",
+            "status": 500,
+            "failure": None,
+        },
+    ],
+    "trace": "exec_abc123/test_2/trace.zip",
+    "page_archive": "exec_abc123/test_2/page.mhtml",
+}
+HEALED_STEP = {
+    "step_id": "step_1",
+    "name": "Add",
+    "action": "click",
+    "selector": ".add",
+    "value": None,
+    "status": "passed",
+    "duration_ms": 120,
+    "url": "http://shop/catalog",
+    "resolved_selector": ".add-btn",
+    "selector_source": "explicit",
+    "healed": True,
+    "original_selector": ".add",
+    "healed_selector": ".add-btn",
+    "heal_score": 0.93,
+    "heal_candidates": [{"selector": ".add-btn", "score": 0.93}],
+    "screenshot": "exec_abc123/test_2/step_1.png",
+}
+FAILED_STEP = {
+    **HEALED_STEP,
+    "step_id": "step_2",
+    "status": "failed",
+    "healed": False,
+    "error": "Expected text 'Cart (1)'",
+    "error_type": "assertion_failed",
+    "expected": "Cart (1)",
+    "actual": "Cart (0)",
+    "context": {"url": "http://shop/catalog", "headings": ["Catalog"]},
+}
+FAILED_TEST = result_row(
+    test_case_id="test_2",
+    status="failed",
+    error="Expected text 'Cart (1)'",
+    error_type="assertion_failed",
+    failed_step_id="step_2",
+    screenshot="exec_abc123/test_2/step_2.png",
+    steps=[HEALED_STEP, FAILED_STEP],
+    evidence=EVIDENCE,
+)
+FLAKY_TEST = result_row(
+    test_case_id="test_3",
+    flaky=True,
+    steps=[HEALED_STEP],
+    attempts=[
+        {
+            "attempt": 1,
+            "status": "failed",
+            "duration_ms": 900,
+            "error": "boom",
+            "steps": [FAILED_STEP],
+            "evidence": EVIDENCE,
+            "final_url": None,
+        },
+        {"attempt": 2, "status": "passed", "duration_ms": 800, "steps": [HEALED_STEP]},
+    ],
+)
+TESTS = [result_row(), FAILED_TEST, FLAKY_TEST, result_row(status="pending", duration_ms=None)]
+ENDED: dict[str, dict[str, Any]] = {
+    "completed": {},
+    "failed": {"failure_reason": "timeout", "failure_message": "timeout_seconds passed"},
+    "cancelled": {"cancellation_reason": "requested", "cancelled_at": NOW},
+}
+
+
+@pytest.mark.parametrize("status", ["queued", "pending", "running", *ENDED])
+def test_bodies_fit_their_models(status: str) -> None:
+    started = {} if status in ("queued", "pending") else {"started_at": T0}
+    ended = {"completed_at": NOW, **ENDED[status]} if status in ENDED else {}
+    execution = row(status=status, total_tests=4, passed_tests=1, **started, **ended)
+    fits(schemas.ExecutionSummary, views.summary_json(execution))
+    fits(schemas.StatusReport, views.status_json(execution, 30))
+    results = views.results_json(execution, TESTS, url_for)
+    fits(schemas.ExecutionResults, {**results, "heals": []})
+    completed = views.completed_json(execution, TESTS, url_for)
+    fits(schemas.ExecutionCreated, completed)
+    fits(schemas.ExecutionCreated, {**completed, "polling_url": "/api/v1/executions/x/status"})
+
+
+def test_queued_body_fits_its_model() -> None:
+    fits(schemas.QueuedExecution, views.queued_json(row(), 0, "/api/v1/executions/x/status"))
+
+
+def test_a_stray_key_is_refused_not_dropped() -> None:
+    with pytest.raises(ValidationError):
+        schemas.ExecutionSummary.model_validate({**views.summary_json(row()), "extra": 1})

@@ -220,6 +220,8 @@ def test_bad_environment_value_is_reported_even_with_an_override() -> None:
         ({"BUGBRAIN_PORT": "65536"}, "port"),
         ({"BUGBRAIN_LEASE_SECONDS": "4"}, "lease_seconds"),
         ({"BUGBRAIN_FINGERPRINT_REFRESH_SECONDS": "-1"}, "fingerprint_refresh_seconds"),
+        ({"BUGBRAIN_MAX_TIMEOUT_SECONDS": "60"}, "default_timeout_seconds"),
+        ({"BUGBRAIN_DEFAULT_TIMEOUT_SECONDS": "0"}, "default_timeout_seconds"),
     ],
 )
 def test_out_of_range_values(environ: dict[str, str], message: str) -> None:

@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from bugbrain import __version__
-from bugbrain.api import errors
+from bugbrain.api import errors, openapi
 from bugbrain.api.context import AppContext
 from bugbrain.api.routes import artifacts, executions, resources
 from bugbrain.artifacts.store import LocalArtifactStore, load_or_create_secret
 from bugbrain.db.engine import create_engine
 from bugbrain.db.migrate import upgrade
+from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
 from bugbrain.worker.pool import WorkerPool, recover_after_restart
 
@@ -55,12 +56,13 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
+    openapi.install(app, settings)
     app.include_router(executions.router)
     app.include_router(resources.router)
     app.include_router(artifacts.router)
 
     @app.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def health() -> Health:
+        return Health(status="ok", version=__version__)
 
     return app

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from bugbrain.errors import (
     AuthError,
@@ -119,6 +120,17 @@ def validation_details(errors: list[dict[str, Any]]) -> tuple[int, str, list[Fie
     return 422, "validation_error", details
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette's own ``Allow``
+    names only the first route of the path (``GET /executions`` but not ``POST``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(BugbrainError)
     async def _domain(_: Request, exc: BugbrainError) -> JSONResponse:
@@ -134,11 +146,13 @@ def install(app: FastAPI) -> None:
         return error_response(status, code, f"Invalid request: {summary}", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")  # not vocabulary: an API error code
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        headers = dict(exc.headers) if exc.headers else None
-        return error_response(exc.status_code, code, message, headers=headers)
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, code, message, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -39,7 +39,8 @@ class StrictJsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            if request.method in _BODY_METHODS:
+            # A route that takes no body ignores whatever it is sent.
+            if self.body_field is not None and request.method in _BODY_METHODS:
                 body = await request.body()  # cached: the handler reuses it
                 problem = json_problem(body) if body.strip() else None
                 if problem is not None:

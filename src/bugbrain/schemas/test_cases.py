@@ -1,10 +1,30 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
-from bugbrain.schemas.common import Description, Id, Name, RequestModel
+from bugbrain.schemas.common import (
+    NOT_BLANK,
+    NOT_NULL,
+    Description,
+    Id,
+    Name,
+    Pagination,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    omitted,
+    raw_max_length,
+)
 from bugbrain.steps.rules import ACTIONS, normalize_action
 from bugbrain.vocabulary import ACTION_ALIASES
 
@@ -26,13 +46,40 @@ def _tag(value: str) -> str:
     return value
 
 
+Action = Annotated[
+    StrictStr,
+    AfterValidator(_action),
+    Field(
+        json_schema_extra={"enum": [*ACTIONS, *ACTION_ALIASES]},
+        description="Also read case-insensitively, with `-`, spaces or camelCase for `_`.",
+    ),
+]
+# A step needs an action, or a description to work out what to do from.
+_ACTION_OR_DESCRIPTION: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["action"], "properties": {"action": {"type": "string"}}},
+        {
+            "required": ["description"],
+            "properties": {"description": {"type": "string", "pattern": NOT_BLANK}},
+        },
+    ]
+}
+
+
 class StepIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra=_ACTION_OR_DESCRIPTION)
+
     # Accepted for round-tripping a fetched test case; ids are reassigned in order.
     step_id: StrictStr | None = None
-    description: Annotated[StrictStr, Field(max_length=2000)] | None = None
-    action: Annotated[StrictStr, AfterValidator(_action)] | None = None
-    selector: Annotated[StrictStr, Field(max_length=2000)] | None = None
-    value: Annotated[StrictStr, Field(max_length=10_000)] | StrictInt | StrictFloat | None = None
+    description: Annotated[StrictStr, raw_max_length(2000), Field(max_length=2000)] | None = None
+    action: Action | None = None
+    selector: Annotated[StrictStr, raw_max_length(2000), Field(max_length=2000)] | None = None
+    value: (
+        Annotated[StrictStr, raw_max_length(10_000), Field(max_length=10_000)]
+        | StrictInt
+        | StrictFloat
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _needs_intent(self) -> StepIn:
@@ -41,7 +88,13 @@ class StepIn(RequestModel):
         return self
 
 
-Tag = Annotated[StrictStr, Field(max_length=50), AfterValidator(_tag)]
+Tag = Annotated[
+    StrictStr,
+    raw_max_length(50),
+    Field(max_length=50, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_tag),
+]
+Tags = Annotated[list[Tag], Field(max_length=50)]
 Steps = Annotated[list[StepIn], Field(max_length=500)]
 
 
@@ -51,14 +104,45 @@ class TestCaseCreate(RequestModel):
     description: Description = ""
     status: TestStatus = "active"
     priority: Priority = "medium"
-    tags: Annotated[list[Tag], Field(max_length=50)] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     steps: Steps = Field(default_factory=list)
 
 
 class TestCaseUpdate(RequestModel):
-    name: Name | None = None
-    description: Description | None = None
-    status: TestStatus | None = None
-    priority: Priority | None = None
-    tags: Annotated[list[Tag], Field(max_length=50)] | None = None
-    steps: Steps | None = None
+    """Only the fields sent change; none of them may be ``null``."""
+
+    name: Annotated[Name | None, NOT_NULL] = omitted()
+    description: Annotated[Description | None, NOT_NULL] = omitted()
+    status: Annotated[TestStatus | None, NOT_NULL] = omitted()
+    priority: Annotated[Priority | None, NOT_NULL] = omitted()
+    tags: Annotated[Tags | None, NOT_NULL] = omitted()
+    steps: Annotated[Steps | None, NOT_NULL] = omitted()
+
+
+# ---- responses ----------------------------------------------------------------
+
+
+class Step(ResponseModel):
+    step_id: str = Field(examples=["step_1"])
+    description: str
+    action: str | None = Field(description="The canonical action, or null for a step in words.")
+    selector: str | None
+    value: str | None = Field(description="Numbers are kept as strings.")
+
+
+class TestCase(ResponseModel):
+    id: str = Field(examples=["test_abc123"])
+    project_id: str
+    name: str
+    description: str
+    status: TestStatus
+    priority: Priority
+    tags: list[str]
+    steps: list[Step]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class TestCaseList(ResponseModel):
+    data: list[TestCase]
+    pagination: Pagination

@@ -4,14 +4,32 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt
 
-from bugbrain.schemas.common import Description, Id, Name, RequestModel
+from bugbrain.schemas.common import (
+    NOT_NULL,
+    WHOLE,
+    Description,
+    Id,
+    Name,
+    Pagination,
+    RequestModel,
+    ResponseModel,
+    Timestamp,
+    omitted,
+)
 from bugbrain.vocabulary import HealingMode, ScreenshotMode, TraceMode
 
-Retries = Annotated[StrictInt, Field(ge=0, le=5)]
+Retries = Annotated[StrictInt, Field(ge=0, le=5), WHOLE]
 Browser = Literal["chromium"]
-Parallelism = Annotated[StrictInt, Field(ge=1, le=16)]
-ElementWait = Annotated[StrictInt, Field(ge=100, le=120_000)]
-TestCaseIds = Annotated[list[Id], Field(max_length=1000)]
+Parallelism = Annotated[StrictInt, Field(ge=1, le=16), WHOLE]
+ElementWait = Annotated[StrictInt, Field(ge=100, le=120_000), WHOLE]
+TestCaseIds = Annotated[
+    list[Id],
+    Field(
+        max_length=1000,
+        json_schema_extra={"uniqueItems": True},
+        description="Test cases of the same project, in the order they run; no duplicates.",
+    ),
+]
 
 
 class TestPlanCreate(RequestModel):
@@ -31,15 +49,44 @@ class TestPlanCreate(RequestModel):
 
 
 class TestPlanUpdate(RequestModel):
-    name: Name | None = None
-    description: Description | None = None
-    test_case_ids: TestCaseIds | None = None
-    parallelism: Parallelism | None = None
-    stop_on_first_failure: StrictBool | None = None
-    screenshot_mode: ScreenshotMode | None = None
-    element_wait_timeout_ms: ElementWait | None = None
-    browser: Browser | None = None
-    retries: Retries | None = None
-    trace_mode: TraceMode | None = None
-    trace_snapshots: StrictBool | None = None
-    healing: HealingMode | None = None
+    """Only the fields sent change; none of them may be ``null``."""
+
+    name: Annotated[Name | None, NOT_NULL] = omitted()
+    description: Annotated[Description | None, NOT_NULL] = omitted()
+    test_case_ids: Annotated[TestCaseIds | None, NOT_NULL] = omitted()
+    parallelism: Annotated[Parallelism | None, NOT_NULL] = omitted()
+    stop_on_first_failure: Annotated[StrictBool | None, NOT_NULL] = omitted()
+    screenshot_mode: Annotated[ScreenshotMode | None, NOT_NULL] = omitted()
+    element_wait_timeout_ms: Annotated[ElementWait | None, NOT_NULL] = omitted()
+    browser: Annotated[Browser | None, NOT_NULL] = omitted()
+    retries: Annotated[Retries | None, NOT_NULL] = omitted()
+    trace_mode: Annotated[TraceMode | None, NOT_NULL] = omitted()
+    trace_snapshots: Annotated[StrictBool | None, NOT_NULL] = omitted()
+    healing: Annotated[HealingMode | None, NOT_NULL] = omitted()
+
+
+# ---- responses ----------------------------------------------------------------
+
+
+class TestPlan(ResponseModel):
+    id: str = Field(examples=["tp_prod_xyz"])
+    project_id: str
+    name: str
+    description: str
+    test_case_ids: list[str]
+    parallelism: int
+    stop_on_first_failure: bool
+    screenshot_mode: ScreenshotMode
+    element_wait_timeout_ms: int
+    browser: Browser
+    retries: int
+    trace_mode: TraceMode
+    trace_snapshots: bool
+    healing: HealingMode
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class TestPlanList(ResponseModel):
+    data: list[TestPlan]
+    pagination: Pagination

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from bugbrain.api.deps import Ctx, authenticate
 from bugbrain.api.errors import error_response
+from bugbrain.api.openapi import errors
 from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import verify
 from bugbrain.db.engine import read_tx
@@ -18,7 +19,28 @@ from bugbrain.services import executions
 router = APIRouter(route_class=StrictJsonRoute, prefix="/api/v1", tags=["artifacts"])
 
 
-@router.get("/artifacts/{path:path}", response_class=FileResponse)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/artifacts/{path:path}",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The file: a screenshot, a Playwright trace, a page archive.",
+            "content": {
+                "image/png": _BINARY,
+                "application/zip": _BINARY,
+                "multipart/related": _BINARY,
+            },
+        },
+        **errors(
+            (401, "Unsigned, and the API key is missing or wrong (`unauthorized`)."),
+            (403, "The signature or its expiry is wrong, or it expired (`forbidden`)."),
+            (404, "No such artifact, or execution, in your workspace (`not_found`)."),
+        ),
+    },
+)
 def get_artifact(
     path: str,
     request: Request,

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy.engine import RowMapping
 
 from bugbrain.api.context import AppContext
 from bugbrain.api.deps import Auth, Ctx
+from bugbrain.api.openapi import errors, location_header
 from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
 from bugbrain.clock import as_utc, isoformat
 from bugbrain.db.engine import read_tx, write_tx
-from bugbrain.errors import InvalidInput
-from bugbrain.schemas.executions import ExecutionCreate
+from bugbrain.schemas.executions import (
+    CancelledExecution,
+    ExecutionCreate,
+    ExecutionCreated,
+    ExecutionList,
+    ExecutionResults,
+    ExecutionSummary,
+    FinishedStatus,
+    ProgressingStatus,
+    QueuedExecution,
+    StatusReport,
+)
+from bugbrain.schemas.failure_analysis import FailureAnalysis
+from bugbrain.schemas.heals import ExecutionHeals
 from bugbrain.services import execution_state as state
 from bugbrain.services import execution_views as views
 from bugbrain.services import executions, heals
@@ -36,6 +50,9 @@ SYNC_POLL_SECONDS = 0.1
 # Extra time a synchronous create waits beyond timeout_seconds, for queueing.
 SYNC_GRACE_SECONDS = 10
 
+_STATUS: TypeAdapter[ProgressingStatus | FinishedStatus] = TypeAdapter(StatusReport)
+_POLL_HERE = location_header("The execution's status URL (`polling_url`).")
+
 
 def url_maker(ctx: AppContext, request: Request) -> UrlFor:
     base = (ctx.settings.public_url or str(request.base_url)).rstrip("/")
@@ -50,16 +67,38 @@ def polling_path(execution_id: str) -> str:
     return f"/api/v1/executions/{execution_id}/status"
 
 
-def _utc_filter(field: str, value: datetime | None) -> datetime | None:
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_8601(value: object) -> object:
+    # pydantic would read a number as a Unix time: the filters take dates.
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2025-03-08T10:30:00Z")
+    return value
+
+
+# A date-time (RFC 3339), a date (its midnight), or a date-time without zone:
+# UTC in both cases (the OpenAPI document lists the three, see api.openapi).
+DateFilter = Annotated[datetime | None, BeforeValidator(_iso_8601)]
+
+
+def _utc_filter(value: datetime | None) -> datetime | None:
+    """Filters far past or future are clamped: beyond year 1 or 9999 in UTC
+    every execution is after (or before) them."""
     if value is None:
         return None
     try:
         return as_utc(value)
     except OverflowError:
-        raise InvalidInput.field(field, "date is out of range") from None
+        limit = datetime.min if value.year == datetime.min.year else datetime.max
+        return limit.replace(tzinfo=UTC)
 
 
-@router.get("/executions")
+@router.get(
+    "/executions",
+    response_model_exclude_unset=True,
+    responses=errors(401, (404, "No such project in your workspace."), 422),
+)
 def list_executions(
     ctx: Ctx,
     auth: Auth,
@@ -68,20 +107,21 @@ def list_executions(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Pagination offset")] = 0,
     status: ExecutionStatus | None = None,
     test_plan_id: Annotated[str | None, Query(max_length=40)] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-) -> dict[str, Any]:
+    created_after: Annotated[DateFilter, Query(description="Inclusive.")] = None,
+    created_before: Annotated[DateFilter, Query(description="Exclusive.")] = None,
+) -> ExecutionList:
     with read_tx(ctx.engine) as conn:
-        return executions.list_(
+        page = executions.list_(
             conn,
             auth.workspace_id,
             Page(limit, offset),
             project_id=project_id,
             status=status,
             test_plan_id=test_plan_id,
-            created_after=_utc_filter("created_after", created_after),
-            created_before=_utc_filter("created_before", created_before),
+            created_after=_utc_filter(created_after),
+            created_before=_utc_filter(created_before),
         )
+    return ExecutionList.model_validate(page)
 
 
 def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMapping:
@@ -98,7 +138,7 @@ def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMap
     return row
 
 
-def _queued_response(ctx: AppContext, row: RowMapping) -> JSONResponse:
+def _queued(ctx: AppContext, row: RowMapping, response: Response) -> QueuedExecution:
     with read_tx(ctx.engine) as conn:
         ahead, busy = executions.queue_position(conn, row)
         typical = executions.typical_duration(conn, row)
@@ -107,16 +147,20 @@ def _queued_response(ctx: AppContext, row: RowMapping) -> JSONResponse:
     waves = 0 if ahead + busy < workers else (ahead + busy - workers) // workers + 1
     estimate = math.ceil(waves * typical)
     path = polling_path(row["id"])
-    return JSONResponse(
-        views.queued_json(row, estimate, path),
-        status_code=202,
-        headers={"Location": path},
-    )
+    response.status_code = 202
+    response.headers["Location"] = path
+    return QueuedExecution.model_validate(views.queued_json(row, estimate, path))
 
 
-@router.post("/executions/async", status_code=202)
-def create_execution_async(body: ExecutionCreate, ctx: Ctx, auth: Auth) -> JSONResponse:
-    return _queued_response(ctx, _create(ctx, auth.workspace_id, body))
+@router.post(
+    "/executions/async",
+    status_code=202,
+    responses={202: {"description": "Queued.", "headers": _POLL_HERE}, **errors(400, 401, 422)},
+)
+def create_execution_async(
+    body: ExecutionCreate, response: Response, ctx: Ctx, auth: Auth
+) -> QueuedExecution:
+    return _queued(ctx, _create(ctx, auth.workspace_id, body), response)
 
 
 def _load(ctx: AppContext, execution_id: str) -> RowMapping | None:
@@ -124,13 +168,31 @@ def _load(ctx: AppContext, execution_id: str) -> RowMapping | None:
         return state.load(conn, execution_id)
 
 
-@router.post("/executions")
+@router.post(
+    "/executions",
+    response_model=ExecutionCreated | QueuedExecution,
+    response_model_exclude_unset=True,
+    responses={
+        200: {
+            "model": ExecutionCreated,
+            "description": "The execution ended: the execution and its `results`.",
+        },
+        202: {
+            "model": ExecutionCreated | QueuedExecution,
+            "description": "With `wait_for_completion: false`, as `/executions/async`. "
+            "Otherwise it had not ended `timeout_seconds` + 10 s after creation "
+            "(e.g. it waited in the queue): the execution so far and `polling_url`.",
+            "headers": _POLL_HERE,
+        },
+        **errors(400, 401, 422),
+    },
+)
 async def create_execution(
-    body: ExecutionCreate, request: Request, ctx: Ctx, auth: Auth
-) -> JSONResponse:
+    body: ExecutionCreate, request: Request, response: Response, ctx: Ctx, auth: Auth
+) -> ExecutionCreated | QueuedExecution:
     row = await run_in_threadpool(_create, ctx, auth.workspace_id, body)
     if not body.wait_for_completion:
-        return await run_in_threadpool(_queued_response, ctx, row)
+        return await run_in_threadpool(_queued, ctx, row, response)
     give_up = time.monotonic() + row["timeout_seconds"] + SYNC_GRACE_SECONDS
     current: RowMapping | None = row
     while current is not None and current["status"] not in TERMINAL:
@@ -141,11 +203,12 @@ async def create_execution(
     final = current or row
     tests = await run_in_threadpool(_results_rows, ctx, row["id"])
     payload = views.completed_json(final, tests, url_maker(ctx, request))
-    if final["status"] in TERMINAL:
-        return JSONResponse(payload)
-    # Still going: say so, and where to look, instead of pretending it finished.
-    payload["polling_url"] = polling_path(row["id"])
-    return JSONResponse(payload, status_code=202, headers={"Location": payload["polling_url"]})
+    if final["status"] not in TERMINAL:
+        # Still going: say so, and where to look, instead of pretending it finished.
+        payload["polling_url"] = polling_path(row["id"])
+        response.status_code = 202
+        response.headers["Location"] = payload["polling_url"]
+    return ExecutionCreated.model_validate(payload)
 
 
 def _results_rows(ctx: AppContext, execution_id: str) -> list[RowMapping]:
@@ -153,59 +216,97 @@ def _results_rows(ctx: AppContext, execution_id: str) -> list[RowMapping]:
         return executions.results_rows(conn, execution_id)
 
 
-@router.get("/executions/{execution_id}")
-def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
-    with read_tx(ctx.engine) as conn:
-        return views.summary_json(executions.get(conn, auth.workspace_id, execution_id))
+_EXECUTION_ERRORS = errors(401, (404, "No such execution in your workspace."))
 
 
-@router.get("/executions/{execution_id}/status")
-def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+@router.get(
+    "/executions/{execution_id}", response_model_exclude_unset=True, responses=_EXECUTION_ERRORS
+)
+def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionSummary:
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
+    return ExecutionSummary.model_validate(views.summary_json(row))
+
+
+def _status(
+    ctx: AppContext, workspace_id: str, execution_id: str
+) -> ProgressingStatus | FinishedStatus:
+    with read_tx(ctx.engine) as conn:
+        row = executions.get(conn, workspace_id, execution_id)
         typical = 0.0 if row["status"] in TERMINAL else executions.typical_duration(conn, row)
-    return views.status_json(row, typical)
+    return _STATUS.validate_python(views.status_json(row, typical))
 
 
-@router.get("/executions/{execution_id}/results")
-def get_results(execution_id: str, request: Request, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+@router.get(
+    "/executions/{execution_id}/status",
+    response_model=StatusReport,
+    response_model_exclude_unset=True,
+    responses=_EXECUTION_ERRORS,
+)
+async def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> ProgressingStatus | FinishedStatus:
+    # Polled often: the reads in one trip to the thread pool, the model built once.
+    return await run_in_threadpool(_status, ctx, auth.workspace_id, execution_id)
+
+
+@router.get(
+    "/executions/{execution_id}/results",
+    response_model_exclude_unset=True,
+    responses=_EXECUTION_ERRORS,
+)
+def get_results(execution_id: str, request: Request, ctx: Ctx, auth: Auth) -> ExecutionResults:
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
         tests = executions.results_rows(conn, execution_id)
         healed = heals.list_for_execution(conn, execution_id)
     body = views.results_json(row, tests, url_maker(ctx, request))
     body["heals"] = healed
-    return body
+    return ExecutionResults.model_validate(body)
 
 
-@router.get("/executions/{execution_id}/heals")
-def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+@router.get("/executions/{execution_id}/heals", responses=_EXECUTION_ERRORS)
+def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionHeals:
     """The elements this execution healed (plan setting ``healing: auto``)."""
     with read_tx(ctx.engine) as conn:
         executions.get(conn, auth.workspace_id, execution_id)
-        return {"id": execution_id, "heals": heals.list_for_execution(conn, execution_id)}
+        healed = heals.list_for_execution(conn, execution_id)
+    return ExecutionHeals.model_validate({"id": execution_id, "heals": healed})
 
 
-@router.get("/executions/{execution_id}/failure-analysis")
+@router.get(
+    "/executions/{execution_id}/failure-analysis",
+    response_model_exclude_unset=True,
+    responses=_EXECUTION_ERRORS,
+)
 def get_failure_analysis(
     execution_id: str, request: Request, ctx: Ctx, auth: Auth
-) -> dict[str, Any]:
+) -> FailureAnalysis:
     with read_tx(ctx.engine) as conn:
         row = executions.get(conn, auth.workspace_id, execution_id)
         tests = executions.results_rows(conn, execution_id)
         history = previous_runs(conn, row, tests)
-    return analysis_json(row, tests, url_maker(ctx, request), history)
+    return FailureAnalysis.model_validate(
+        analysis_json(row, tests, url_maker(ctx, request), history)
+    )
 
 
-@router.delete("/executions/{execution_id}")
-def cancel_execution(execution_id: str, ctx: Ctx, auth: Auth) -> dict[str, Any]:
+@router.delete(
+    "/executions/{execution_id}",
+    responses=errors(
+        401,
+        (404, "No such execution in your workspace."),
+        (409, "The execution already ended (`conflict`)."),
+    ),
+)
+def cancel_execution(execution_id: str, ctx: Ctx, auth: Auth) -> CancelledExecution:
     with write_tx(ctx.engine) as conn:
         row = executions.cancel(conn, auth.workspace_id, execution_id)
     if ctx.pool is not None:
         ctx.pool.cancel(execution_id)
-    return {
-        "id": row["id"],
-        "status": row["status"],
-        "cancellation_reason": row["cancellation_reason"],
-        "cancelled_at": isoformat(row["cancelled_at"]),
-    }
+    return CancelledExecution.model_validate(
+        {
+            "id": row["id"],
+            "status": row["status"],
+            "cancellation_reason": row["cancellation_reason"],
+            "cancelled_at": isoformat(row["cancelled_at"]),
+        }
+    )
