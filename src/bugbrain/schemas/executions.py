@@ -160,6 +160,11 @@ class FailedRequest(ResponseModel):
     failure: str | None = Field(examples=["net::ERR_CONNECTION_REFUSED"])
 
 
+class HealDecision(ResponseModel):
+    ok: bool
+    reason: str
+
+
 class StepResult(ResponseModel):
     step_id: str
     name: str
@@ -184,6 +189,9 @@ class StepResult(ResponseModel):
     heal_score: float | None = Field(default=None, description="When `healed`.")
     heal_candidates: Annotated[list[dict[str, Any]] | None, NOT_NULL] = omitted(
         "The best replacements for a missing element."
+    )
+    heal_decision: Annotated[HealDecision | None, NOT_NULL] = omitted(
+        "Whether the best replacement passes every rule of an automatic heal, and why (not)."
     )
     screenshot: OptionalStr = omitted("A signed URL.")
 

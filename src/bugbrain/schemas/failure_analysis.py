@@ -30,6 +30,15 @@ class AnalysisEvidence(ResponseModel):
     error: str | None
     url: str | None
     signals: list[str] = Field(description="The signals that decided the category.")
+    close_match: Annotated[bool | None, NOT_NULL] = omitted(
+        "For a missing element: whether an element close enough to replace it was found."
+    )
+    close_match_reason: Annotated[str | None, NOT_NULL] = omitted(
+        "Why the nearest element is (not) close enough."
+    )
+    nearest_candidates: Annotated[list[dict[str, Any]] | None, NOT_NULL] = omitted(
+        "The most similar elements, for information only (not a suggested fix)."
+    )
 
 
 class UrlChange(ResponseModel):

@@ -28,7 +28,7 @@ from bugbrain.schemas.common import (
 from bugbrain.steps.rules import ACTIONS, normalize_action
 from bugbrain.vocabulary import ACTION_ALIASES
 
-TestStatus = Literal["active", "archived"]
+TestCaseStatus = Literal["active", "archived"]
 Priority = Literal["low", "medium", "high", "critical"]
 
 
@@ -102,7 +102,7 @@ class TestCaseCreate(RequestModel):
     project_id: Id
     name: Name
     description: Description = ""
-    status: TestStatus = "active"
+    status: TestCaseStatus = "active"
     priority: Priority = "medium"
     tags: Tags = Field(default_factory=list)
     steps: Steps = Field(default_factory=list)
@@ -113,7 +113,7 @@ class TestCaseUpdate(RequestModel):
 
     name: Annotated[Name | None, NOT_NULL] = omitted()
     description: Annotated[Description | None, NOT_NULL] = omitted()
-    status: Annotated[TestStatus | None, NOT_NULL] = omitted()
+    status: Annotated[TestCaseStatus | None, NOT_NULL] = omitted()
     priority: Annotated[Priority | None, NOT_NULL] = omitted()
     tags: Annotated[Tags | None, NOT_NULL] = omitted()
     steps: Annotated[Steps | None, NOT_NULL] = omitted()
@@ -135,7 +135,7 @@ class TestCase(ResponseModel):
     project_id: str
     name: str
     description: str
-    status: TestStatus
+    status: TestCaseStatus
     priority: Priority
     tags: list[str]
     steps: list[Step]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, Strict, StrictBool, StrictInt
 
 from bugbrain.schemas.common import (
     NOT_NULL,
@@ -76,13 +76,13 @@ class TestPlan(ResponseModel):
     test_case_ids: list[str]
     parallelism: int
     stop_on_first_failure: bool
-    screenshot_mode: ScreenshotMode
+    screenshot_mode: Annotated[ScreenshotMode, Strict(False)]  # the row holds the string
     element_wait_timeout_ms: int
     browser: Browser
     retries: int
-    trace_mode: TraceMode
+    trace_mode: Annotated[TraceMode, Strict(False)]
     trace_snapshots: bool
-    healing: HealingMode
+    healing: Annotated[HealingMode, Strict(False)]
     created_at: Timestamp
     updated_at: Timestamp
 
