@@ -3,7 +3,6 @@ overridden by explicit arguments (CLI flags). Nothing is read at import time."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -132,7 +131,3 @@ def _validate(settings: Settings) -> None:
     if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
         # An execution created without timeout_seconds gets the default.
         raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
-
-
-def replace(settings: Settings, **changes: Any) -> Settings:
-    return dataclasses.replace(settings, **changes)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
-from bugbrain.elements.dom import MAX_RECORDS, Candidate, Snapshot
+from bugbrain.elements.dom import MAX_RECORDS, Candidate, Mark, Snapshot
 from bugbrain.elements.messages import (
     ambiguous_message,
     describe,
@@ -148,7 +148,7 @@ class _Query:
     within_roles: frozenset[str]
     near: str | None
     # Which node mark says "contains the near words": 2 = the near text, 4 = the target text.
-    near_mark: int = 2
+    near_mark: Mark = Mark.NEAR
     strict_proximity: bool = False
 
 
@@ -250,7 +250,7 @@ def _within_key(q: _Query, snap: Snapshot, c: Candidate) -> tuple[int, int, int,
             if role_hit:
                 return (0, 0, node.text_len, anc)
             continue
-        if node.marks & 1:
+        if node.marks & Mark.WITHIN:
             exact = norm(node.label) == norm(q.within_text)
             return (0 if exact else 1, 0 if role_hit else 1, node.text_len, anc)
     return None
@@ -345,7 +345,9 @@ def _proximity_query(q: _Query, snap: Snapshot) -> _Query | None:
     role = q.role if q.role is not None else _PROXIMITY_ROLES.get(q.action)
     if role not in CONTROL_ROLES:
         return None
-    return replace(q, text=None, role=role, near=q.text, near_mark=4, strict_proximity=True)
+    return replace(
+        q, text=None, role=role, near=q.text, near_mark=Mark.TARGET, strict_proximity=True
+    )
 
 
 # --------------------------------------------------------------------------- decide

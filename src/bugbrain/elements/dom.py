@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import IntFlag
 from typing import Any, Final
 
 # Records one snapshot returns at most.
 MAX_RECORDS: Final = 5000
 # Ancestors walked at most (guards against a malformed parent chain).
 _MAX_DEPTH: Final = 500
+
+
+class Mark(IntFlag):
+    """The query texts an element contains, as the page script sets them (``m``)."""
+
+    NONE = 0
+    WITHIN = 1  # the container's text ("on the Blue Mug card")
+    NEAR = 2  # the neighbour's text ("next to Buy milk")
+    TARGET = 4  # the target's own text
+    ALL = WITHIN | NEAR | TARGET
 
 
 @dataclass(slots=True)
@@ -27,8 +38,8 @@ class Node:
     label: str = ""
     # Length of the text inside (with the probes below lower-cased); 0 when unknown.
     text_len: int = 0
-    # Bit 0: contains the "within" text; bit 1: the "near" text; bit 2: the target text.
-    marks: int = 0
+    # Which of the query's texts the element contains (see :class:`Mark`).
+    marks: Mark = Mark.NONE
     container: bool = False
     # A container styled as a card / tile / product (for "on the Blue Mug card").
     card: bool = False
@@ -126,7 +137,7 @@ class Snapshot:
                 role=str(n.get("role", "")),
                 label=str(n.get("lab", "")),
                 text_len=int(n.get("len", 0)),
-                marks=int(n.get("m", 0)),
+                marks=Mark(int(n.get("m", 0)) & Mark.ALL),
                 container=bool(n.get("c", False)),
                 card=bool(n.get("card", False)),
             )
