@@ -3,6 +3,10 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-29 07:05:08.992563
+
+``upgrade`` is one long function by Alembic's design: the whole first schema, in
+the order its tables depend on each other. A schema change is a new migration,
+never an edit of a shipped one.
 """
 
 from __future__ import annotations
