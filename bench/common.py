@@ -39,7 +39,7 @@ _SHELL = "/usr/lib/chromium/chromium-headless-shell"
 CHROMIUM = os.environ.get("BUGBRAIN_CHROMIUM_PATH") or (
     _SHELL if os.path.exists(_SHELL) else "/usr/bin/chromium"
 )
-# The runner's launch arguments (src/bugbrain/runner/session.py BROWSER_ARGS); the
+# The runner's launch arguments (src/bugbrain/runner/browser.py BROWSER_ARGS); the
 # Playwright baselines use the same ones so only the harness differs.
 BROWSER_ARGS = [
     "--no-sandbox",

@@ -210,5 +210,25 @@ def test_heals_stored_in_internal_syntax_still_work(
     assert words["resolved_selector"] == 'role=link[name="Reviews"]'
     listed = api.ok("GET", f"/api/v1/test-cases/{case_id}/heals")["data"]
     assert all(h["healed_selector"] == 'role=button[name="Add to cart"]' for h in listed)
+    assert len(listed) >= 2
+
+    # A stored form with no public syntax (the internal label engine) is never
+    # written into a test: accepting it is refused, and the step is unchanged.
+    engine = create_engine(load_settings(data_dir=bugbrain.data_dir).resolved_database_url)
+    try:
+        with write_tx(engine) as conn:
+            conn.execute(
+                sa.update(tables.heals)
+                .where(tables.heals.c.id == listed[0]["id"])
+                .values(healed_selector='internal:label="Add to cart"i')
+            )
+    finally:
+        engine.dispose()
+    refused = api.post(f"/api/v1/test-cases/{case_id}/heals/{listed[0]['id']}/accept")
+    assert refused.status_code == 409
+    assert "no public form" in refused.json()["error"]["message"]
+    case = api.ok("GET", f"/api/v1/test-cases/{case_id}")
+    assert case["steps"][1].get("selector") == STEPS[1]["selector"]
+
     accepted = api.ok("POST", f"/api/v1/test-cases/{case_id}/heals/{listed[-1]['id']}/accept")
     assert accepted["test_case"]["steps"][1]["selector"] == 'role=button[name="Add to cart"]'

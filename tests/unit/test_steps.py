@@ -327,3 +327,36 @@ def test_parse_spec_rejects(over: dict[str, Any], fragment: str) -> None:
     with pytest.raises(SpecError) as info:
         parse_spec(_spec(**over))
     assert fragment in str(info.value)
+
+
+def test_parse_spec_reads_what_the_old_parser_read() -> None:
+    """null or "" modes mean the default, a null position is the index, a name that
+    is not text is the id, numbers and booleans are text where text is expected."""
+    data = _spec(
+        browser="",
+        screenshot_mode="",
+        healing=None,
+        trace_mode="",
+        base_url=7,
+        variables={"flag": True, "n": None},
+        tests=[
+            {
+                "test_id": "t",
+                "position": None,
+                "name": 5,
+                "steps": [{"step_id": "s", "action": "wait", "value": 5, "cached_selector": 3}],
+            }
+        ],
+    )
+    spec = parse_spec(data)
+    assert (spec.browser, spec.screenshot_mode, spec.healing, spec.trace_mode) == (
+        "chromium",
+        "every_step",
+        "suggest",
+        "on_failure",
+    )
+    assert spec.base_url == "7"
+    assert dict(spec.variables) == {"flag": "True", "n": ""}
+    (test,) = spec.tests
+    assert (test.position, test.name) == (0, "t")
+    assert test.steps[0].cached_selector == "3"

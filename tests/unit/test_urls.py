@@ -163,6 +163,16 @@ def test_where_a_page_may_be(url: str, allowed: bool) -> None:
         ("navigate", None, "/ok", "Go to file:///etc/passwd", ("value", "/ok")),
         # Words that navigate under an explicit other action do not navigate.
         ("click", None, None, "Go to file:///etc/passwd", None),
+        # Words alone: the run takes the URL from the words and ignores a value,
+        # so the check does too (a harmless value must not hide a file: URL).
+        (
+            None,
+            None,
+            "https://ok.example",
+            "Go to file:///etc/passwd",
+            ("description", "file:///etc/passwd"),
+        ),
+        ("", None, "file:///x", "Go to /home", ("description", "/home")),
     ],
 )
 def test_navigation_of(

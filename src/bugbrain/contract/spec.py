@@ -37,6 +37,7 @@ def _scalar_text(value: Any) -> Any:
 
 
 def _stripped_or_none(value: Any) -> Any:
+    value = _scalar_text(value)
     return (value.strip() or None) if isinstance(value, str) else value
 
 
@@ -55,13 +56,13 @@ class StepSpec(_Frozen):
     value: Text | None = None
     description: Text | None = None
     # The selector a previous passing run resolved this step's words to.
-    cached_selector: str | None = None
+    cached_selector: Text | None = None
     # The element this step touched in its last passing run (healing compares to it).
     fingerprint: Mapping[str, Any] | None = None
     # That fingerprint is recent: do not read the element's again this run.
     fingerprint_fresh: bool = False
     # A selector an earlier run healed this step's selector to; reused before searching.
-    remembered_heal: str | None = None
+    remembered_heal: Text | None = None
 
     @field_validator("action", mode="before")
     @classmethod
@@ -92,9 +93,17 @@ class TestSpec(_Frozen):
     def _defaults(cls, data: Any) -> Any:
         # ``position`` defaults to the index (set by RunSpec); a test without a
         # name shows its id.
-        if isinstance(data, Mapping) and not data.get("name"):
+        if isinstance(data, Mapping) and not (isinstance(data.get("name"), str) and data["name"]):
             return {**data, "name": data.get("test_id")}
         return data
+
+
+_DEFAULTED_BY_BLANK = frozenset({"browser", "screenshot_mode", "trace_mode", "healing"})
+
+
+def _position(test: Mapping[str, Any], index: int) -> Any:
+    position = test.get("position")
+    return index if position is None else position
 
 
 class RunSpec(_Frozen):
@@ -123,12 +132,22 @@ class RunSpec(_Frozen):
     def _fill_in(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        data = {key: value for key, value in data.items() if value is not None or key == "tests"}
+        # As the hand-written parser before it did: null (and "" for the modes)
+        # means the default, variables are text, a test's position defaults to
+        # its index.
+        data = {
+            key: value
+            for key, value in data.items()
+            if key == "tests" or not (value is None or (key in _DEFAULTED_BY_BLANK and value == ""))
+        }
         if isinstance(data.get("variables"), Mapping):
-            data["variables"] = {k: "" if v is None else v for k, v in data["variables"].items()}
+            data["variables"] = {
+                k: "" if v is None else v if isinstance(v, str) else str(v)
+                for k, v in data["variables"].items()
+            }
         if isinstance(data.get("tests"), list):
             data["tests"] = [
-                {"position": index, **test} if isinstance(test, Mapping) else test
+                {**test, "position": _position(test, index)} if isinstance(test, Mapping) else test
                 for index, test in enumerate(data["tests"])
             ]
         return data
@@ -190,4 +209,5 @@ def parse_spec(data: Any) -> RunSpec:
         error = exc.errors()[0]
         problem = _problem(error)
         where = _where(error["loc"])
-        raise SpecError(problem if problem.startswith(where) else f"{where}: {problem}") from None
+        at_root = not error["loc"]  # a rule over several fields says which itself
+        raise SpecError(problem if at_root else f"{where}: {problem}") from None

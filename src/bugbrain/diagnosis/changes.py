@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bugbrain.elements.selectors import shown_selector
+
 # Fingerprint attributes worth showing a person, in the order they read them.
 _COMPARED = (
     ("tag", "tag"),
@@ -62,7 +64,7 @@ def changes_since_last_pass(
     if best_candidate:
         element = (best_candidate.get("signals") or {}).get("element") or {}
         out["closest_element_now"] = {
-            "selector": best_candidate.get("selector"),
+            "selector": _shown(best_candidate.get("selector")),
             "description": best_candidate.get("description"),
             "score": best_candidate.get("score"),
             **_summary(element),
@@ -73,3 +75,8 @@ def changes_since_last_pass(
     elif fingerprint:
         out["text_near_element"]["now"] = list(headings_now)
     return out
+
+
+def _shown(selector: object) -> object:
+    """A stored candidate's selector in public syntax (older runs stored internal forms)."""
+    return shown_selector(selector) if isinstance(selector, str) else selector

@@ -110,6 +110,6 @@ async def _remembered_heal(page: Page, step: StepSpec, selector: str, spec: RunS
             return None
         if await quiet.count(page, step.remembered_heal) != 1:
             return None
-    except PlaywrightError:  # a bad stored selector: search again instead
+    except (PlaywrightError, quiet.PageNotResponding):  # bad or unanswered: search instead
         return None
     return step.remembered_heal

@@ -190,10 +190,10 @@ Id = Annotated[
 
 # ---- responses ----------------------------------------------------------------
 
-# UTC, to the second, with ``Z`` (``bugbrain.clock.isoformat``).
+# UTC, to the millisecond, with ``Z`` (``bugbrain.clock.isoformat``).
 Timestamp = Annotated[
     StrictStr,
-    Field(json_schema_extra={"format": "date-time"}, examples=["2025-03-08T10:30:00Z"]),
+    Field(json_schema_extra={"format": "date-time"}, examples=["2025-03-08T10:30:00.123Z"]),
 ]
 
 

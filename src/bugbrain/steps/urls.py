@@ -140,7 +140,7 @@ def navigation_of(
         kind = normalize_action(step.action) if step.action.strip() else intent.action
         if kind != Action.NAVIGATE:
             return None
-        if value is not None:
+        if value is not None and step.action.strip():  # else the words give the URL
             return "value", value
         return ("description", intent.value) if intent.value is not None else None
     if not step.action.strip() or normalize_action(step.action) != Action.NAVIGATE:

@@ -47,6 +47,9 @@ class RunOutcome:
     done: bool = False
     fatal_reason: str | None = None
     fatal_message: str | None = None
+    # An event line that did not validate: a result may be lost, so the
+    # execution fails even if the runner went on to say it was done.
+    unreadable: str | None = None
     partial_steps: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -191,9 +194,8 @@ class Supervisor:
                     exc,
                     line[:200],
                 )
-                if line.lstrip().startswith(b"{"):
-                    self.outcome.fatal_reason = FailureReason.RUNNER_CRASHED
-                    self.outcome.fatal_message = f"The runner sent an unreadable event ({exc})"
+                if line.lstrip().startswith(b"{") and self.outcome.unreadable is None:
+                    self.outcome.unreadable = f"The runner sent an unreadable event ({exc})"
                 continue
             self._handle(event)
 
@@ -274,6 +276,9 @@ class Supervisor:
     # ---- endings ------------------------------------------------------------
 
     def _conclude(self, returncode: int, directory: Path) -> None:
+        if self.outcome.unreadable is not None:
+            self._fail(FailureReason.RUNNER_CRASHED, self.outcome.unreadable)
+            return
         if self.outcome.done:  # every test reported; how teardown went does not matter
             with write_tx(self.engine) as conn:
                 if not state.still_ours(conn, self.claim):

@@ -20,10 +20,10 @@ and path) with its known flaws fixed: visible, enabled, unique elements win; a
 look-alike whose visible name differs is never auto-healed (the ``identity`` signal);
 ties between same-kind elements are ambiguous, not decided by document order; and the
 suggested selector uses the most stable attribute available, verified by the caller.
-The parts: ``heal_records`` (fingerprint, candidate and snapshot records),
-``heal_text`` (word stems and text features), ``heal_words`` (the words of a step
-without history), ``heal_score`` (weights, similarity, penalties and ambiguity) and
-``heal_selectors`` (selectors and descriptions); this module ranks and decides, and
+The parts: ``records`` (fingerprint, candidate and snapshot records),
+``text`` (word stems and text features), ``words`` (the words of a step
+without history), ``score`` (weights, similarity, penalties and ambiguity) and
+``selectors`` (selectors and descriptions); this module ranks and decides, and
 re-exports the names callers use.
 """
 
