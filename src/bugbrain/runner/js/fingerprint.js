@@ -1,9 +1,6 @@
 /*
  * The page-side half of ``healing``: element fingerprints and the candidate snapshot.
  *
- * Why one file of ~480 lines: a page.evaluate takes one function and cannot
- * import another, so every mode lives here (shared helpers are inlined).
- *
  * One function, several modes (the record fields are decoded by ``elements.healing.records``):
  *
  * * ``locator.evaluate_all(FINGERPRINT_JS, {"mode": "fingerprint"})`` → the features of
@@ -132,48 +129,6 @@
     return attr(el, 'title');
   }
 
-  function firstText(el) {
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const s = norm(n.data);
-      if (!s) continue;
-      const skip = n.parentElement && n.parentElement.closest(FIRST_TEXT_SKIP);
-      if (skip && skip !== el && el.contains(skip)) continue;
-      return cap(s, 60);
-    }
-    return '';
-  }
-
-  function isContainer(el, role) {
-    const t = el.tagName.toUpperCase();
-    if (CONT_TAGS.has(t) || CONT_ROLES.has(role)) return true;
-    return t === 'DIV' && typeof el.className === 'string' && CARD_RE.test(el.className);
-  }
-
-  function containerLabel(el, role) {
-    const al = attr(el, 'aria-label');
-    if (al) return cap(al, 80);
-    const by = labelledBy(el);
-    if (by) return cap(by, 80);
-    const t = el.tagName.toUpperCase();
-    if (t === 'TR' || t === 'LI' || role === 'row' || role === 'listitem') return firstText(el);
-    const heads = el.querySelectorAll(HEADINGS);
-    for (let i = 0; i < heads.length && i < 5; i++) {
-      let own = true;
-      for (let p = heads[i].parentElement; p && p !== el; p = p.parentElement) {
-        if (isContainer(p, roleOf(p))) { own = false; break; }
-      }
-      if (own) return cap(contentText(heads[i], 120), 80);
-    }
-    return t === 'DIV' ? firstText(el) : '';
-  }
-
-  function parentOf(el) {
-    if (el.parentElement) return el.parentElement;
-    const root = el.parentNode;
-    return root && root.host ? root.host : null;
-  }
-
   function skipped(el) {
     const T = el.tagName.toUpperCase();
     if (SKIP_TAGS.has(T)) return true;
@@ -300,33 +255,6 @@
     return !!parent && parent.nodeType === 1 && getComputedStyle(parent).cursor === 'pointer';
   }
 
-  function cssPath(el) {
-    if (!el || !el.isConnected) return '';
-    const parts = [];
-    for (let cur = el; cur && cur.nodeType === 1; cur = cur.parentElement) {
-      const tag = cur.tagName.toLowerCase();
-      if (cur.id && !UNSTABLE_ID.test(cur.id)) {
-        const idSel = '#' + CSS.escape(cur.id);
-        if (document.querySelectorAll(idSel).length === 1) {
-          parts.unshift(idSel);
-          return parts.join(' > ');
-        }
-      }
-      let seg = tag;
-      const parent = cur.parentElement;
-      if (parent) {
-        const same = Array.from(parent.children).filter((c) => c.tagName === cur.tagName);
-        if (same.length > 1) seg += ':nth-of-type(' + (same.indexOf(cur) + 1) + ')';
-      }
-      parts.unshift(seg);
-      const sel = parts.join(' > ');
-      const found = document.querySelectorAll(sel);
-      if (found.length === 1 && found[0] === el) return sel;
-      if (tag === 'html') break;
-    }
-    return parts.join(' > ');
-  }
-
   function unique(root, selector) {
     try {
       return (root.querySelectorAll ? root : document).querySelectorAll(selector).length === 1;
@@ -394,14 +322,6 @@
   const seen = new Map();  // element → visit index
   const visits = [];  // [element, parent visit, wanted, same-tag index]
   let truncated = false;
-
-  function collect(root, out) {
-    for (const el of root.querySelectorAll('*')) {
-      out.push(el);
-      if (el.shadowRoot) collect(el.shadowRoot, out);
-    }
-    return out;
-  }
 
   for (const el of collect(document, [])) {
     if (el.id) idCount.set(el.id, (idCount.get(el.id) || 0) + 1);
