@@ -26,12 +26,11 @@ import asyncio
 import email
 import io
 import json
-import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from bugbrain.runner import browser
 from bugbrain.runner.browser import run_spec, system_chromium
 from bugbrain.steps import urls
 from tests.support import seed
-from tests.support.servers import Api, BugbrainServer
+from tests.support.servers import Api, BugbrainServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -132,16 +131,8 @@ def site(marker: Marker) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(Handler) as url:
+        yield url
 
 
 # --------------------------------------------------------------------------- helpers

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import time
 from collections.abc import Awaitable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from bugbrain.runner.browser import system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.steps.parse import Target
 from bugbrain.vocabulary import StepErrorType
+from tests.support.servers import serving
 
 pytestmark = pytest.mark.browser
 
@@ -50,16 +50,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(PAGES))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(handler) as url:
+        yield url
 
 
 class Session:
