@@ -19,20 +19,13 @@ from playwright.async_api import Browser, Page, async_playwright
 from bugbrain.elements import selectors
 from bugbrain.elements.healing import search as heal
 from bugbrain.runner import heal_reads as healing
-from bugbrain.runner.browser import system_chromium
+from bugbrain.runner.browser import BROWSER_ARGS, system_chromium
 from bugbrain.runner.heal_reads import HealSearch
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = system_chromium(headless=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = BROWSER_ARGS  # the flags the runner launches with
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner import locate
-from bugbrain.runner.browser import system_chromium
+from bugbrain.runner.browser import BROWSER_ARGS, system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.steps.parse import Target
 from bugbrain.vocabulary import StepErrorType
@@ -28,14 +28,7 @@ from tests.support.servers import serving
 pytestmark = pytest.mark.browser
 
 CHROMIUM = system_chromium(headless=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = BROWSER_ARGS  # the flags the runner launches with
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 TIMEOUT_MS = 1500
 

@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from bugbrain.runner.actions import execute_step
-from bugbrain.runner.browser import system_chromium
+from bugbrain.runner.browser import BROWSER_ARGS, system_chromium
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.step_context import Outcome, StepContext
 from bugbrain.vocabulary import StepErrorType
@@ -30,14 +30,7 @@ from bugbrain.vocabulary import StepErrorType
 pytestmark = pytest.mark.browser
 
 CHROMIUM = system_chromium(headless=True)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = BROWSER_ARGS  # the flags the runner launches with
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 CTX = StepContext(element_timeout_ms=700, navigation_timeout_ms=5000, base_url=None)
 
