@@ -4,7 +4,10 @@ the runner goes on to say it is done, since a result may be lost with it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from bugbrain.services.execution_state import Claim
 from bugbrain.settings import load_settings
 from bugbrain.vocabulary import ExecutionStatus, FailureReason, TestStatus
 from bugbrain.worker.supervisor import Supervisor
+from bugbrain.worker.warm import WarmRunner
 from tests.unit.test_execution_state import claimed, engine, migrated, snapshot
 
 __all__ = ["engine", "migrated"]  # fixtures, shared with the state machine's tests
@@ -92,3 +96,29 @@ def test_a_line_that_is_not_json_is_only_logged(engine: Engine, tmp_path: Path) 
     worker._feed(b"Debugger listening on ws://...\n" + _lines({"event": "done"}))
     worker._conclude(0, tmp_path)
     assert snapshot(engine, taken.execution_id)[0]["status"] == ExecutionStatus.COMPLETED
+
+
+@pytest.mark.browser
+def test_a_warm_runner_that_dies_on_hand_off_is_replaced_by_a_cold_one(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Alive when checked, killed before it printed a word: the run starts again
+    on a runner started cold (a real one, with Chromium) and completes."""
+    taken = claimed(engine, ExecutionStatus.PENDING, tests=1)
+    test_id = snapshot(engine, taken.execution_id)[1][0]["test_case_id"]
+    spec = {"tests": [{"position": 0, "test_id": test_id, "name": "T", "steps": []}]}
+    taken = dataclasses.replace(taken, spec=spec)
+    worker = _supervisor(engine, taken, tmp_path)
+    dying = subprocess.Popen(
+        [sys.executable, "-c", "import os, sys; sys.stdin.readline(); os.kill(os.getpid(), 9)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    log_path = tmp_path / "warm-dying.log"
+    log_path.touch()
+    worker.warm = WarmRunner(dying, log_path)
+    worker.run()
+    row, results = snapshot(engine, taken.execution_id)
+    assert dying.returncode == -9
+    assert (row["status"], row["failure_reason"]) == (ExecutionStatus.COMPLETED, None)
+    assert [r["status"] for r in results] == [TestStatus.PASSED]

@@ -74,6 +74,9 @@ class Supervisor:
         self.tree: ProcessTree | None = None
         self._attempts: dict[int, int] = {}
         self._spec_steps: dict[int, list[dict[str, Any]]] = {}
+        # Whether the runner came from a warm one, and has printed anything yet.
+        self._from_warm = False
+        self._heard = False
 
     # ---- set-up -------------------------------------------------------------
 
@@ -99,9 +102,11 @@ class Supervisor:
         spec_path = self._write_spec(directory)
         log_path = directory / "runner.log"
         warm, self.warm = self.warm, None
+        self._from_warm = False
         if warm is not None:
             proc = warm.hand(spec_path, log_path)
             if proc is not None:
+                self._from_warm = True
                 return proc
         with log_path.open("ab") as stderr:
             return subprocess.Popen(
@@ -127,6 +132,29 @@ class Supervisor:
             if self.warm is not None:  # never handed its spec (it could not be written)
                 self.warm.discard()
                 self.warm = None
+        ended_by = self._supervise(proc)
+        if ended_by is None and self._died_on_hand_off(proc):
+            # The warm runner was alive when it was checked and dead before it
+            # said a word (killed in between): nothing of the run happened, so
+            # the run starts again on a runner started cold, as for a dead one.
+            log.warning(
+                "warm runner %d exited (%s) on hand-off; starting the run cold",
+                proc.pid,
+                proc.returncode,
+            )
+            try:
+                proc = self._spawn(directory)
+            except OSError as exc:
+                self._fail(FailureReason.RUNNER_CRASHED, f"Could not start the runner: {exc}")
+                return
+            ended_by = self._supervise(proc)
+        if ended_by is None:
+            self._conclude(proc.returncode, directory)
+        else:
+            self._after_kill(ended_by)
+
+    def _supervise(self, proc: subprocess.Popen[bytes]) -> str | None:
+        """Watch ``proc`` to its end; None when it exited on its own, else why it was stopped."""
         self.tree = ProcessTree(proc)
         try:
             ended_by = self._watch(proc, self.tree)
@@ -137,10 +165,12 @@ class Supervisor:
             # Whatever happened, nothing the runner started survives it: after a
             # clean exit this finds nothing; after a crash it finds orphans.
             self.tree.kill()
-        if ended_by is None:
-            self._conclude(proc.returncode, directory)
-        else:
-            self._after_kill(ended_by)
+            if proc.stdout is not None:
+                proc.stdout.close()
+        return ended_by
+
+    def _died_on_hand_off(self, proc: subprocess.Popen[bytes]) -> bool:
+        return self._from_warm and not self._heard and proc.returncode not in (None, 0)
 
     def _watch(self, proc: subprocess.Popen[bytes], tree: ProcessTree) -> str | None:
         """Pump events until the child exits (None) or we must stop it (a reason)."""
@@ -178,6 +208,7 @@ class Supervisor:
             selector.close()
 
     def _feed(self, chunk: bytes) -> None:
+        self._heard = True
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
