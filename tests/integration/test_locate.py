@@ -332,8 +332,9 @@ def test_hidden_only_matches(session: Session) -> None:
     target = Target("Add to cart", within="Green Teapot")
     err = failure(session, page, target)
     assert err.error_type == StepErrorType.ELEMENT_NOT_INTERACTABLE
-    assert (
-        err.message == 'Element not interactable: button "Add to cart" (in "Green Teapot") (hidden)'
+    assert err.message == (
+        'Element not interactable: button "Add to cart" (in "Green Teapot") (hidden)'
+        " and hovering the containers around it did not reveal it"
     )
     err = failure(session, page, target, "assert_visible")
     assert (err.error_type, err.expected, err.actual) == ("assertion_failed", "visible", "hidden")
@@ -377,3 +378,87 @@ def test_snapshot_is_fast_enough(session: Session) -> None:
         resolve_to(session, page, Target("Email"), "fill")
         durations.append(time.monotonic() - started)
     assert sorted(durations)[2] < 0.5, durations
+
+
+# --------------------------------------------------------------------------- icons.html
+# Controls named by what they do (icon-only, CSS-drawn, SVG, hover-only), the
+# partial-text decoy, and two controls answering to the same words.
+
+ICON_CASES: list[tuple[Target, str, str]] = [
+    # A button with no text: its class says "destroy", CSS draws ×, shown on hover.
+    (Target("delete", role="button", near="Pay rent"), "click", "del-rent"),
+    (Target("Delete", near="Water the plants"), "click", "del-plants"),
+    (Target("Remove", near="Water the plants"), "click", "del-plants"),
+    (Target("×", near="Pay rent"), "click", "del-rent"),
+    (Target("Delete", role="button", within="Pay rent", within_role="row"), "click", "del-rent"),
+    # SVG icon buttons: <title>Edit</title>, <use href="#icon-trash">, an icon font.
+    (Target("Edit", within="Blue Mug", within_role="region"), "click", "edit-mug"),
+    (Target("edit", role="img", within="Red Kettle"), "click", "edit-kettle"),
+    (Target("Delete", within="Blue Mug"), "click", "trash-mug"),
+    (Target("trash can", within="Red Kettle"), "click", "trash-kettle"),
+    (Target("menu", role="button"), "click", "menu"),
+    # A close control drawn by ::before content, inside the dialog.
+    (Target("Close", within_role="dialog"), "click", "dialog-close"),
+    (Target("Close", within="Welcome", within_role="dialog"), "click", "dialog-close"),
+    # All of the words beat some of them, whatever the element type.
+    (Target("Clear completed", quoted=True), "click", "clear"),
+    (Target("Clear completed"), "click", "clear"),
+    # A scope picks one of two search boxes.
+    (Target("Search", within="Orders"), "fill", "search-orders"),
+    (Target("Search", within_role="banner"), "fill", "search-header"),
+]
+
+
+@pytest.mark.parametrize(("target", "action", "expected"), ICON_CASES)
+def test_controls_named_by_what_they_do(
+    session: Session, target: Target, action: str, expected: str
+) -> None:
+    page = session.fresh("icons.html")  # hovering changes the page: not shared
+    resolved, found = resolve_to(session, page, target, action)
+    assert found == expected, resolved
+    assert resolved.reasons, "a choice by words says why it won"
+
+
+def test_a_hover_only_control_is_revealed_and_the_result_says_so(session: Session) -> None:
+    page = session.fresh("icons.html")
+    resolved, found = resolve_to(session, page, Target("delete", near="Water the plants"))
+    assert found == "del-plants"
+    assert resolved.revealed_by is not None
+    assert "Water the plants" in resolved.revealed_by
+    assert any('class "destroy"' in r or "css" in r for r in resolved.reasons), resolved.reasons
+    evidence = resolved.evidence()
+    assert evidence["revealed_by_hovering"] == resolved.revealed_by
+    # The click Playwright then makes lands on it (the row stays hovered).
+    session.run(page.click(resolved.selector, timeout=2000))
+
+
+def test_a_hidden_control_no_hover_reveals_is_refused(session: Session) -> None:
+    page = session.fresh("icons.html")
+    err = failure(session, page, Target("Delete", near="Walk the dog"), timeout_ms=500)
+    assert err.error_type == StepErrorType.ELEMENT_NOT_INTERACTABLE, err.message
+    assert "did not reveal it" in err.message
+
+
+def test_never_the_partial_match_while_a_full_one_exists(session: Session) -> None:
+    page = session.page("icons.html")
+    # "Archive all" exists but is hidden (and no hover shows it): the "Archive"
+    # link says only some of the words, so the step fails instead of clicking it.
+    err = failure(session, page, Target("Archive all", quoted=True))
+    assert err.error_type == StepErrorType.ELEMENT_NOT_INTERACTABLE, err.message
+    assert "Archive all" in err.message
+
+
+def test_two_controls_answering_to_the_same_words_are_ambiguous(session: Session) -> None:
+    page = session.page("icons.html")
+    # One search box by its visible label, the other by its placeholder.
+    err = failure(session, page, Target("Search"), action="fill")
+    assert err.error_type == StepErrorType.AMBIGUOUS_TARGET, err.message
+    assert "placeholder" in err.message or err.message.count("Search") >= 2, err.message
+
+
+def test_the_reasons_name_the_runner_up(session: Session) -> None:
+    page = session.page("icons.html")
+    resolved, found = resolve_to(session, page, Target("Clear completed", quoted=True))
+    assert found == "clear"
+    assert any("contains all the words" in r for r in resolved.reasons), resolved.reasons
+    assert any(r.startswith("next best:") and "Completed" in r for r in resolved.reasons)

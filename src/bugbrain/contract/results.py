@@ -31,6 +31,9 @@ class StepResult(TypedDict):
     resolved_selector: NotRequired[str | None]
     # None when no element is involved.
     selector_source: NotRequired[LocatorSource | None]
+    # Steps whose words chose the element: why it won. {"element": 'button "Save"',
+    # "score": 0-1, "reasons": [...], "revealed_by_hovering": 'listitem "Pay rent"'}.
+    match: NotRequired[dict[str, Any]]
     # The element acted on, for healing in later runs (passing steps).
     fingerprint: NotRequired[dict[str, Any] | None]
     # Self-healing: the selector was missing and another element was used.

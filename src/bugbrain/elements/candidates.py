@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from bugbrain.elements.dom import MAX_RECORDS, Candidate, Mark, Snapshot
+from bugbrain.elements.icons import IconMatch, control_for, icon_match, icon_words
 from bugbrain.elements.messages import (
     ambiguous_message,
     describe,
@@ -31,23 +32,34 @@ from bugbrain.elements.roles import (
     CONTROL_ROLES,
     IMPLIED_ROLES,
     INTERACTIVE_ROLES,
+    TEXT_ENTRY_ROLES,
     implied_adjust,
     role_adjust,
     role_word,
 )
 from bugbrain.elements.text_match import (
     COMPACT,
+    EXACT,
     EXACTISH,
+    NO_MATCH,
     STOPWORDS,
     Matcher,
+    TextMatch,
     compact,
     loose,
     norm,
     stem,
     text_score,
 )
+from bugbrain.steps.controls import Control
 from bugbrain.steps.parse import Target
-from bugbrain.vocabulary import HIDDEN_OK, INTERACTIONS, POINTER_ACTIONS, PRESENCE_CHECKS, Action
+from bugbrain.vocabulary import (
+    HIDDEN_OK,
+    INTERACTIONS,
+    POINTER_ACTIONS,
+    PRESENCE_CHECKS,
+    Action,
+)
 
 MIN_SCORE: Final = 40.0
 # Text score of every element when the words name only a kind ("the checkbox").
@@ -78,6 +90,9 @@ def query_tokens(target: Target) -> list[str]:
             continue
         words = [stem(w) for w in loose(text).split() if len(w) >= 3 and w not in STOPWORDS]
         out.extend(words or [loose(text) or norm(text)])
+    control = control_for(target.text)
+    if control is not None:  # aria-label="Remove item" for "delete"
+        out.extend(w for w in icon_words(control) if len(w) >= 3)
     return sorted(set(out))
 
 
@@ -93,6 +108,7 @@ def snapshot_options(target: Target, action: str, *, wide: bool = False) -> dict
     if target.role in CONTROL_ROLES:
         roles.add(target.role)
     text = "" if role_word(target.text) else compact(target.text)
+    control = control_for(target.text)
     return {
         "mode": "snapshot",
         "probes": probes(target),
@@ -100,6 +116,7 @@ def snapshot_options(target: Target, action: str, *, wide: bool = False) -> dict
         "compact": text if len(text) >= 3 else "",
         "roles": sorted(roles),
         "wide": wide or _wide(target),
+        "icons": icon_words(control) if control is not None else [],
         "max": MAX_RECORDS,
     }
 
@@ -120,6 +137,15 @@ class Scored:
     base: float
     # base plus tie-breaking bonuses (enabled, clickable).
     score: float
+    # How the words matched (a kind-only query has NO_MATCH), or the icon evidence.
+    text: TextMatch = NO_MATCH
+    icon: IconMatch | None = None
+    # The element says all of the words (or is the control they name): a partial
+    # match is never chosen while one of these exists.
+    whole: bool = True
+    # ``score`` with the names a person sees unweighted: two controls of one kind
+    # answering to the words by label and by placeholder tie (ambiguous).
+    tie: float = 0.0
 
 
 DecisionKind = Literal["found", "ambiguous", "not_found", "hidden", "no_such_ordinal"]
@@ -136,6 +162,8 @@ class Decision:
     # Node of the container "within" restricted the search to, or -1.
     container: int = -1
     description: str = ""
+    # found: why the chosen element won (how it matched, where, the next best).
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,6 +172,8 @@ class _Query:
     action: str
     text: str | None  # None: any element of the role ("the checkbox next to X")
     role: str | None
+    # The control the words name by what it does ("delete"), found also by icon.
+    control: Control | None
     within_text: str | None
     within_roles: frozenset[str]
     near: str | None
@@ -165,7 +195,8 @@ def _make_query(target: Target, action: str) -> _Query:
     text: str | None = target.text
     if near and norm(target.text) == norm(near):
         text = None
-    return _Query(target, action, text, target.role, within_text, within_roles, near)
+    control = control_for(text) if text is not None else None
+    return _Query(target, action, text, target.role, control, within_text, within_roles, near)
 
 
 def _kind_query(q: _Query) -> _Query | None:
@@ -174,8 +205,29 @@ def _kind_query(q: _Query) -> _Query | None:
         return None
     kind = role_word(q.text)
     if kind and q.role in (None, kind):
-        return replace(q, text=None, role=kind)
+        return replace(q, text=None, role=kind, control=None)
     return None
+
+
+def _text_score(q: _Query, matcher: Matcher | None, c: Candidate) -> Scored | None:
+    """The words' match on ``c`` before role and bonuses (``base`` = ``score`` = text)."""
+    if matcher is None:
+        return Scored(c, _GENERIC, _GENERIC, tie=_GENERIC)
+    found = matcher.match(c)
+    ts, shown, whole = found.score, found.shown, found.whole
+    icon = icon_match(q.control, c) if q.control is not None else None
+    if icon is not None and icon.score > ts:
+        ts = shown = icon.score
+        whole = True
+    if q.target.quoted and ts < EXACTISH:
+        ts, shown = ts * 0.85, shown * 0.85
+    if ts < MIN_SCORE:
+        return None
+    # Plain text is only clicked when it says exactly that.
+    if q.action in POINTER_ACTIONS and not c.clickable and ts < COMPACT:
+        return None
+    shown_icon = icon if icon is not None and icon.score >= found.score else None
+    return Scored(c, ts, ts, found, shown_icon, whole, max(ts, shown))
 
 
 def _score_all(q: _Query, snap: Snapshot) -> list[Scored]:
@@ -183,29 +235,27 @@ def _score_all(q: _Query, snap: Snapshot) -> list[Scored]:
     interaction = q.action in INTERACTIONS
     matcher = Matcher(q.text) if q.text is not None else None
     for c in snap.candidates:
-        if matcher is None:
-            ts = _GENERIC
-        else:
-            ts = matcher.best(c)
-            if q.target.quoted and ts < EXACTISH:
-                ts *= 0.85
-            if ts < MIN_SCORE:
-                continue
-            # Plain text is only clicked when it says exactly that.
-            if q.action in POINTER_ACTIONS and not c.clickable and ts < COMPACT:
-                continue
+        scored = _text_score(q, matcher, c)
+        if scored is None:
+            continue
         adj = role_adjust(q.role, c) if q.role else implied_adjust(q.action, c)
         if adj is None:
             continue
         if q.role and implied_adjust(q.action, c) is None:
             continue  # "check the Email field": the action cannot work on it
-        base = ts + adj
-        bonus = 0.0
+        bonus = adj
         if interaction and c.enabled:
             bonus += _ENABLED_BONUS
         if q.action in POINTER_ACTIONS and not q.role and _active(c):
             bonus += _CLICKABLE_BONUS
-        out.append(Scored(c, base, base + bonus))
+        out.append(
+            replace(
+                scored,
+                base=scored.base + adj,
+                score=scored.base + bonus,
+                tie=scored.tie + bonus,
+            )
+        )
     return out
 
 
@@ -322,6 +372,7 @@ def _pipeline(q: _Query, snap: Snapshot) -> tuple[list[Scored], list[Scored], in
     scored = _dedupe(snap, _score_all(q, snap))
     scored, container = _restrict_within(q, snap, scored)
     scored = _restrict_near_container(q, snap, scored)
+    scored = _whole_first(scored)
     visible = [s for s in scored if s.cand.visible]
     if visible:
         if q.strict_proximity:
@@ -330,6 +381,13 @@ def _pipeline(q: _Query, snap: Snapshot) -> tuple[list[Scored], list[Scored], in
     if q.action in HIDDEN_OK or q.action == Action.ASSERT_COUNT:
         return scored, [], container
     return [], scored, container
+
+
+def _whole_first(scored: list[Scored]) -> list[Scored]:
+    """Never a partial match while an element says all of the words: keep only those
+    (even hidden ones: then the step reveals that one or fails, never takes the other)."""
+    whole = [s for s in scored if s.whole]
+    return whole or scored
 
 
 def _proximity_query(q: _Query, snap: Snapshot) -> _Query | None:
@@ -403,6 +461,7 @@ def _choose(q: _Query, snap: Snapshot, matches: list[Scored], container: int) ->
         chosen = group[n - 1] if n > 0 else group[n]
     else:
         tied = _best_group(matches, lambda s: s.score)
+        tied += [s for s in matches if s not in tied and _answers_alike(s, tied[0])]
         if len(tied) > 1 and q.action not in PRESENCE_CHECKS:
             return Decision(
                 "ambiguous",
@@ -417,7 +476,51 @@ def _choose(q: _Query, snap: Snapshot, matches: list[Scored], container: int) ->
         group=tuple(group),
         container=container,
         description=describe(chosen.cand),
+        reasons=_reasons(q, snap, chosen, matches, container),
     )
+
+
+def _answers_alike(a: Scored, b: Scored) -> bool:
+    """Two controls of one kind that show the words alike (one by its label, the other
+    by its placeholder, say): the weights that rank names must not pick one silently."""
+    same_kind = a.cand.role == b.cand.role or (
+        a.cand.role in TEXT_ENTRY_ROLES and b.cand.role in TEXT_ENTRY_ROLES
+    )
+    return same_kind and a.whole and b.whole and abs(a.tie - b.tie) <= _TIE
+
+
+def _reasons(
+    q: _Query, snap: Snapshot, chosen: Scored, matches: list[Scored], container: int
+) -> tuple[str, ...]:
+    """Why ``chosen`` won, as a person checks it: how it matched, where, over what."""
+    out: list[str] = []
+    if chosen.icon is not None:
+        out.append(chosen.icon.reason())
+    elif chosen.text.field:
+        out.append(chosen.text.reason())
+    else:
+        out.append(f"the only kind of element the words name: {q.role or 'any'}")
+    if q.role:
+        out.append(f"a {q.role}, as the step says")
+    if container >= 0:
+        node = snap.nodes[container]
+        out.append(
+            f'inside the {node.role or node.tag} "{node.label}"'
+            if node.label
+            else "inside the container the step names"
+        )
+    if q.near:
+        out.append(f'the closest such element to "{q.near}"')
+    if q.target.ordinal:
+        out.append(f"number {q.target.ordinal} of the equal matches in page order")
+    # Every match, also the partial ones the choice passed over (the likely decoys).
+    others = sorted(
+        (s for s in _dedupe(snap, _score_all(q, snap)) if s.cand.node != chosen.cand.node),
+        key=lambda s: -s.score,
+    )
+    if others:
+        out.append(f"next best: {describe(others[0].cand)} ({round(others[0].base / EXACT, 2)})")
+    return tuple(out)
 
 
 def decide_all(snap: Snapshot, target: Target) -> Decision:

@@ -76,6 +76,10 @@ class Candidate:
     control_role: str = ""
     id_unique: bool = False
     test_id_unique: bool = False
+    # What an icon-only control says about itself: (source, value) pairs such as
+    # ("class", "destroy") or ("css", "×"); read only when the words name a control
+    # by what it does (see ``elements.icons``).
+    icons: tuple[tuple[str, str], ...] = ()
 
     def names(self) -> tuple[str, ...]:
         """The names a person sees, most telling first (no identifiers)."""
@@ -119,6 +123,7 @@ class Candidate:
             control_role=str(rec.get("ctlrole", "")),
             id_unique=bool(rec.get("uid", False)),
             test_id_unique=bool(rec.get("utid", False)),
+            icons=tuple((str(p[0]), str(p[1])) for p in rec.get("ico", ()) if len(p) == 2),
         )
 
 

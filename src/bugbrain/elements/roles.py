@@ -123,7 +123,7 @@ CONTAINER_ROLES: Final[Mapping[str, frozenset[str]]] = {
     ),
     "form": frozenset({"form"}),
     "table": frozenset({"table", "grid", "treegrid"}),
-    "row": frozenset({"row"}),
+    "row": frozenset({"row", "listitem"}),  # a person calls a list's item a row too
     "listitem": frozenset({"listitem", "row"}),
     "list": frozenset({"list", "listbox"}),
     "navigation": frozenset({"navigation", "menubar"}),
@@ -171,7 +171,7 @@ def role_adjust(hint: str, c: Candidate) -> float | None:
     if role == hint:
         return 0.0
     if hint == "button":
-        if role == "link" and _BTN_CLASS_RE.search(c.classes):
+        if role == "link" and (_BTN_CLASS_RE.search(c.classes) or _icon_only(c)):
             return -8.0
         if not role and c.clickable and _BTN_CLASS_RE.search(c.classes):
             return -10.0
@@ -185,12 +185,18 @@ def role_adjust(hint: str, c: Candidate) -> float | None:
             )  # not vocabulary: the <select> tag
         return None
     if hint == "img":
-        if role in ("button", "link") and not loose(c.text):
+        if role in ("button", "link") and _icon_only(c):
             return -6.0  # an icon-only button or link
         return None
     if hint == "region" and not role and c.tag in ("section", "div", "aside", "article"):
         return -5.0
     return _SIMILAR_ROLES.get(hint, {}).get(role)
+
+
+def _icon_only(c: Candidate) -> bool:
+    """A control that shows an icon, not words: no text, a glyph, or an SVG's title."""
+    text = loose(c.text)
+    return not text or len(c.text.strip()) <= 2 or any(s == "svg-title" for s, _ in c.icons)
 
 
 def implied_adjust(action: str, c: Candidate) -> float | None:

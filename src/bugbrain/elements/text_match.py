@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final
 
 from bugbrain.elements.dom import Candidate
@@ -17,6 +18,10 @@ from bugbrain.elements.dom import Candidate
 EXACT: Final = 100.0
 EXACTISH: Final = 96.0
 COMPACT: Final = 90.0
+
+# Below this no tier says "all the words" (see Matcher.score); _whole then checks.
+_WHOLE_MIN: Final = 50.0
+_IDENT_FIELDS: Final = frozenset({"test id", "id", "name attribute"})
 
 STOPWORDS: Final = frozenset(
     {"a", "an", "the", "to", "of", "on", "in", "for", "and", "or", "with", "me", "my", "your"}
@@ -58,18 +63,55 @@ def _tokens(text: str) -> set[str]:
     return kept or {stem(w) for w in words}
 
 
-def _fields(c: Candidate) -> Iterable[tuple[str, float, bool]]:
-    """(value, weight, is an identifier) for each of the element's names."""
-    yield c.name, 1.0, False
-    yield c.label, 1.0, False
-    yield c.text, 1.0, False
-    yield c.placeholder, 0.98, False
-    yield c.alt, 1.0, False
-    yield c.value, 1.0, False
-    yield c.title, 0.97, False
-    yield c.test_id, 1.0, True
-    yield c.id, 0.85, True
-    yield c.name_attr, 0.85, True
+def _fields(c: Candidate) -> Iterable[tuple[str, float, bool, str]]:
+    """(value, weight, is an identifier, field) for each of the element's names."""
+    yield c.name, 1.0, False, "name"
+    yield c.label, 1.0, False, "label"
+    yield c.text, 1.0, False, "text"
+    yield c.placeholder, 0.98, False, "placeholder"
+    yield c.alt, 1.0, False, "alt"
+    yield c.value, 1.0, False, "value"
+    yield c.title, 0.97, False, "title"
+    yield c.test_id, 1.0, True, "test id"
+    yield c.id, 0.85, True, "id"
+    yield c.name_attr, 0.85, True, "name attribute"
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """How an element's best name matched the words."""
+
+    # Weighted 0-100 (a placeholder or title counts a little less than a label).
+    score: float
+    # Unweighted for the names a person sees: two controls that both show the words,
+    # one as its label and one as its placeholder, answer to them equally.
+    shown: float
+    # Which name: "name", "label", "text", "placeholder", "alt", "value", "title",
+    # "test id", "id", "name attribute"; and its value.
+    field: str
+    value: str
+    # It contains all of the words, in order (every tier down to a substring);
+    # False for a partial match (only some of the words).
+    whole: bool
+
+    def reason(self) -> str:
+        """``text "Clear completed (2)" contains all the words``."""
+        how = (
+            "says the words"
+            if self.shown >= COMPACT
+            else "contains all the words"
+            if self.whole
+            else "shares some of the words"
+        )
+        return f'{self.field} "{clip_text(self.value)}" {how}'
+
+
+NO_MATCH: Final = TextMatch(0.0, 0.0, "", "", whole=False)
+
+
+def clip_text(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Matcher:
@@ -119,18 +161,38 @@ class Matcher:
 
     def best(self, c: Candidate) -> float:
         """Best (weighted) score over the candidate's names."""
+        return self.match(c).score
+
+    def match(self, c: Candidate) -> TextMatch:
+        """The best of the candidate's names for the words, and how it matched."""
         if self.tokens and self.compact:
             # Quick reject: no word of the query anywhere in the element's names.
-            hay = " ".join(v for v, _, _ in _fields(c) if v).casefold()
+            hay = " ".join(v for v, _, _, _ in _fields(c) if v).casefold()
             if not any(t in hay for t in self.tokens) and self.compact not in compact(hay):
-                return 0.0
-        best = 0.0
-        for value, factor, ident in _fields(c):
-            if value:
-                best = max(best, self.score(value, ident) * factor)
+                return NO_MATCH
+        best, raw, shown, field, found = 0.0, 0.0, 0.0, "", ""
+        for value, factor, ident, name in _fields(c):
+            if not value:
+                continue
+            score = self.score(value, ident)
+            if not ident:
+                shown = max(shown, score)
+            if score * factor > best:
+                best, raw, field, found = score * factor, score, name, value
                 if best >= EXACT:
                     break
-        return best
+        if not field:
+            return NO_MATCH
+        return TextMatch(
+            best, shown or best, field, found, whole=raw >= _WHOLE_MIN and self._whole(found, field)
+        )
+
+    def _whole(self, value: str, field: str) -> bool:
+        """All of the words, in order, in ``value`` (an identifier's words count)."""
+        f = loose(identifier_words(value) if field in _IDENT_FIELDS else value)
+        return bool(self.loose) and (
+            f" {self.loose} " in f" {f} " or self.loose in f or self.compact in compact(f)
+        )
 
 
 def match_score(query: str, value: str, *, identifier: bool = False) -> float:

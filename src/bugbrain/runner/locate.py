@@ -9,6 +9,7 @@ appears, and returns a Playwright selector verified to match exactly that elemen
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,9 +26,22 @@ from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.page_scripts import SNAPSHOT_JS
 from bugbrain.steps.parse import Target
-from bugbrain.vocabulary import ABSENCE_CHECKS, HIDDEN_OK, Action, LocatorSource, StepErrorType
+from bugbrain.vocabulary import (
+    ABSENCE_CHECKS,
+    HIDDEN_OK,
+    INTERACTIONS,
+    Action,
+    LocatorSource,
+    StepErrorType,
+)
 
 _POLL_S: Final = 0.1
+# How long a match that says only some of the words waits for one that says them
+# all (an app still rendering "Clear completed (1)" beside a "Completed" link).
+_PARTIAL_GRACE_S: Final = 1.0
+# Hovered at most, nearest first, to reveal a control shown only on hover.
+_MAX_HOVERS: Final = 3
+_HOVER_TIMEOUT_MS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,19 @@ class Resolved:
     score: float
     # ``button "Sign in"``.
     description: str
+    # Why this element won: how it matched, where, and the next best match.
+    reasons: tuple[str, ...] = ()
+    # The container hovered to reveal it (``listitem "Pay rent"``), if any.
+    revealed_by: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """What the step result records about the choice (``match``)."""
+        out: dict[str, Any] = {"element": self.description, "score": self.score}
+        if self.reasons:
+            out["reasons"] = list(self.reasons)
+        if self.revealed_by:
+            out["revealed_by_hovering"] = self.revealed_by
+        return out
 
 
 async def resolve(
@@ -62,33 +89,74 @@ async def resolve(
         hit = await _from_cache(page, cached_selector, action)
         if hit is not None:
             return hit
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + max(0, timeout_ms) / 1000
-    args = candidates.snapshot_options(target, action)
-    last: Decision | None = None
-    while True:
-        snap = await _snapshot(page, args)
-        if snap is not None:
-            decision = candidates.decide(snap, target, action)
-            if decision.kind == "ambiguous":
-                raise StepFailure(StepErrorType.AMBIGUOUS_TARGET, decision.message)
-            if decision.kind == "found" and decision.chosen is not None:
-                resolved = await _materialize(page, snap, decision.chosen)
-                if resolved is not None:
-                    return resolved
-            else:
-                last = decision
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            break
-        await asyncio.sleep(min(_POLL_S, remaining))
-    if last is not None and last.kind == "not_found" and action not in ABSENCE_CHECKS:
-        # Suggest the closest elements of the whole page, not only the words' matches.
-        wide = await _snapshot(page, candidates.snapshot_options(target, action, wide=True))
-        if wide is not None:
-            message = not_found_message(wide, target, action)
-            raise StepFailure(StepErrorType.ELEMENT_NOT_FOUND, message)
-    raise _failure(last, target, action, timeout_ms)
+    return await _Search(page, target, action, timeout_ms).run()
+
+
+class _Search:
+    """One resolve: snapshots every ``_POLL_S`` until a decision holds or time is up."""
+
+    def __init__(self, page: Page, target: Target, action: str, timeout_ms: int) -> None:
+        self.page, self.target, self.action, self.timeout_ms = page, target, action, timeout_ms
+        self.loop = asyncio.get_running_loop()
+        self.deadline = self.loop.time() + max(0, timeout_ms) / 1000
+        self.partial_until = self.loop.time() + _PARTIAL_GRACE_S
+        self.args = candidates.snapshot_options(target, action)
+        self.last: tuple[Decision, Snapshot] | None = None
+        self.revealed_by: str | None = None
+        self.hovered = False
+        self.look_now = False  # a hover just revealed the control: no need to wait
+
+    async def run(self) -> Resolved:
+        while True:
+            snap = await _snapshot(self.page, self.args)
+            found = await self._look(snap) if snap is not None else None
+            if found is not None:
+                return found
+            remaining = self.deadline - self.loop.time()
+            if remaining <= 0:
+                return await self._give_up()
+            if not self.look_now:
+                await asyncio.sleep(min(_POLL_S, remaining))
+            self.look_now = False
+
+    async def _look(self, snap: Snapshot) -> Resolved | None:
+        decision = candidates.decide(snap, self.target, self.action)
+        if decision.kind == "ambiguous":
+            raise StepFailure(StepErrorType.AMBIGUOUS_TARGET, decision.message)
+        chosen = decision.chosen
+        if decision.kind == "hidden" and chosen is not None and self._may_hover():
+            self.hovered = True
+            self.revealed_by = await _reveal(self.page, chosen)
+            if self.revealed_by is not None:
+                self.look_now = True  # it should show now: the next look finds it
+                return None
+        waiting = chosen is not None and not chosen.whole and self.loop.time() < self.partial_until
+        if decision.kind == "found" and not waiting:
+            resolved = await _materialize(self.page, snap, decision)
+            if resolved is not None:
+                return dataclasses.replace(resolved, revealed_by=self.revealed_by)
+            return None
+        self.last = (decision, snap)
+        return None
+
+    def _may_hover(self) -> bool:
+        return not self.hovered and self.action in INTERACTIONS
+
+    async def _give_up(self) -> Resolved:
+        last = self.last[0] if self.last is not None else None
+        if self.last is not None and last is not None and last.kind == "found":
+            # Only a partial match, all along: the best there is (its reasons say so).
+            resolved = await _materialize(self.page, self.last[1], last)
+            if resolved is not None:
+                return resolved
+        if last is not None and last.kind == "not_found" and self.action not in ABSENCE_CHECKS:
+            # Suggest the closest elements of the whole page, not only the words' matches.
+            options = candidates.snapshot_options(self.target, self.action, wide=True)
+            wide = await _snapshot(self.page, options)
+            if wide is not None:
+                message = not_found_message(wide, self.target, self.action)
+                raise StepFailure(StepErrorType.ELEMENT_NOT_FOUND, message)
+        raise _failure(last, self.target, self.action, self.timeout_ms, hovered=self.hovered)
 
 
 async def resolve_all(page: Page, target: Target, *, timeout_ms: int) -> tuple[str, int]:
@@ -159,10 +227,14 @@ async def _from_cache(page: Page, selector: str, action: str) -> Resolved | None
     return Resolved(selector, LocatorSource.CACHE, 1.0, str(info[0].get("desc", "")))
 
 
-async def _materialize(page: Page, snap: Snapshot, chosen: Scored) -> Resolved | None:
+async def _materialize(page: Page, snap: Snapshot, decision: Decision) -> Resolved | None:
     """The most stable selector that re-finds exactly the chosen element; None if it is
     gone. Each try is one ``evaluate_all`` that also checks it is the same element."""
+    chosen = decision.chosen
+    if chosen is None:
+        return None
     cand = chosen.cand
+    reasons = decision.reasons
     score = round(max(0.0, min(chosen.base, EXACT)) / EXACT, 3)
     description = describe(cand)
     fallback: tuple[str, int] | None = None
@@ -176,12 +248,16 @@ async def _materialize(page: Page, snap: Snapshot, chosen: Scored) -> Resolved |
         if ids is None:
             continue
         if ids == [cand.node]:
-            return Resolved(selector, LocatorSource.SEMANTIC, score, description)
+            return Resolved(selector, LocatorSource.SEMANTIC, score, description, reasons)
         if cand.node in ids and fallback is None:
             fallback = (selector, ids.index(cand.node))
     if fallback is not None:
         return Resolved(
-            f"{fallback[0]} >> nth={fallback[1]}", LocatorSource.SEMANTIC, score, description
+            f"{fallback[0]} >> nth={fallback[1]}",
+            LocatorSource.SEMANTIC,
+            score,
+            description,
+            reasons,
         )
     return None
 
@@ -206,7 +282,32 @@ async def _group_selector(page: Page, decision: Decision) -> tuple[str, int] | N
     return None
 
 
-def _failure(last: Decision | None, target: Target, action: str, timeout_ms: int) -> StepFailure:
+async def _reveal(page: Page, hidden: Scored) -> str | None:
+    """Hover the hidden element's nearest shown containers, one at a time, until it
+    shows (CSS ``:hover`` or a hover handler). The container hovered, or None."""
+    try:
+        found = await quiet.evaluate(page, SNAPSHOT_JS, {"mode": "hover", "k": hidden.cand.node})
+    except PlaywrightError:
+        return None
+    if not isinstance(found, list):
+        return None
+    for entry in found[:_MAX_HOVERS]:
+        selector, description = str(entry[0]), str(entry[1])
+        try:
+            await page.hover(selector, timeout=_HOVER_TIMEOUT_MS)
+            shown = await quiet.evaluate(
+                page, SNAPSHOT_JS, {"mode": "shown", "k": hidden.cand.node}
+            )
+        except PlaywrightError:
+            continue
+        if shown:
+            return description
+    return None
+
+
+def _failure(
+    last: Decision | None, target: Target, action: str, timeout_ms: int, *, hovered: bool = False
+) -> StepFailure:
     if last is None:
         return StepFailure(StepErrorType.ELEMENT_NOT_FOUND, f'No element matches "{target.text}"')
     if last.kind != "hidden" or last.chosen is None:
@@ -221,4 +322,5 @@ def _failure(last: Decision | None, target: Target, action: str, timeout_ms: int
             f"Timed out after {timeout_ms} ms waiting for {last.description} to be visible "
             "(element is hidden)",
         )
-    return StepFailure(StepErrorType.ELEMENT_NOT_INTERACTABLE, last.message)
+    hint = " and hovering the containers around it did not reveal it" if hovered else ""
+    return StepFailure(StepErrorType.ELEMENT_NOT_INTERACTABLE, last.message + hint)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Page
 
@@ -46,6 +47,8 @@ class Planned:
     source: LocatorSource | None = None
     # The step already passed without an action (an absent element was checked).
     done: bool = False
+    # Why the words resolved to this element (``Resolved.evidence``), for the result.
+    match: dict[str, Any] | None = None
 
 
 def _sub(text: str | None, variables: dict[str, str]) -> str | None:
@@ -138,7 +141,7 @@ async def _resolve(
                 f"Expected a {kind} showing '{value}', but none does",
                 expected=value,
             ) from None
-        return Planned(action, found.selector, value, found.source)
+        return Planned(action, found.selector, value, found.source, match=found.evidence())
     if action in ABSENCE_CHECKS:
         try:
             found = await locate.resolve(page, target, action=action, timeout_ms=0)
@@ -146,8 +149,8 @@ async def _resolve(
             if failure.error_type == StepErrorType.ELEMENT_NOT_FOUND:
                 return Planned(action, None, value, None, done=True)
             raise
-        return Planned(action, found.selector, value, found.source)
+        return Planned(action, found.selector, value, found.source, match=found.evidence())
     found = await locate.resolve(
         page, target, action=action, timeout_ms=timeout_ms, cached_selector=cached
     )
-    return Planned(action, found.selector, value, found.source)
+    return Planned(action, found.selector, value, found.source, match=found.evidence())

@@ -336,6 +336,8 @@ class Session:
             result["action"] = action
             result["resolved_selector"] = selector
             result["selector_source"] = planned.source
+            if planned.match is not None:
+                result["match"] = planned.match
             if not planned.done:
                 selector = await act.perform(page, step, planned, result, self.spec, self.ctx)
             result["status"] = TestStatus.PASSED

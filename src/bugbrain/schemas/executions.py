@@ -165,6 +165,17 @@ class HealDecision(ResponseModel):
     reason: str
 
 
+class ElementMatch(ResponseModel):
+    element: str = Field(examples=['button "Clear completed (1)"'])
+    score: float = Field(description="0-1: 1 = the words exactly.")
+    reasons: Annotated[list[str] | None, NOT_NULL] = omitted(
+        "How it matched, where, and the next best match."
+    )
+    revealed_by_hovering: OptionalStr = omitted(
+        "The container hovered to show a control that appears only on hover."
+    )
+
+
 class StepResult(ResponseModel):
     step_id: str
     name: str
@@ -182,6 +193,9 @@ class StepResult(ResponseModel):
     actual: OptionalStr = omitted()
     context: Annotated[dict[str, Any] | None, NOT_NULL] = omitted(
         "Page signals at the moment of failure."
+    )
+    match: Annotated[ElementMatch | None, NOT_NULL] = omitted(
+        "Steps whose words chose the element: which one and why it won."
     )
     healed: Annotated[bool | None, NOT_NULL] = omitted()
     original_selector: str | None = Field(default=None, description="When `healed`.")

@@ -123,7 +123,14 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "duration_ms": step.get("duration_ms"),
         "url": step.get("url"),
     }
-    for key in ("error", "error_type", "expected", "actual", "context"):  # not vocabulary: keys
+    for key in (
+        "error",
+        "error_type",
+        "expected",
+        "actual",
+        "context",
+        "match",
+    ):  # not vocabulary: keys
         if step.get(key) is not None:
             out[key] = step[key]
     if step.get("healed"):

@@ -49,7 +49,7 @@ def controls() -> MappingProxyType[str, Control]:
 
 
 def control_of(text: str) -> Control | None:
-    """The control ``text`` names on its own ("Remove", "trash can", "\u00d7"), else None."""
+    """The control ``text`` names on its own ("Remove", "trash can", "×"), else None."""
     words = _words(text)
     stripped = text.strip()
     for control in controls().values():

@@ -88,6 +88,11 @@
       case 'OPTION': return 'option';
       case 'MAIN': return 'main';
       case 'ASIDE': return 'complementary';
+      // The page's own header and footer are landmarks; a card's are not.
+      case 'HEADER':
+        return el.closest('article,aside,main,nav,section') ? '' : 'banner';
+      case 'FOOTER':
+        return el.closest('article,aside,main,nav,section') ? '' : 'contentinfo';
       case 'PROGRESS': return 'progressbar';
       default:
         if (el.isContentEditable && el.getAttribute('contenteditable') !== null) return 'textbox';
@@ -176,4 +181,47 @@
       if (tag === 'html') break;
     }
     return parts.join(' > ');
+  }
+
+  // What a control without a name says about itself (elements/icons.py reads it):
+  // [source, value] pairs from it and a few of its descendants: classes, id, data-*
+  // attributes, title / aria-label, an inline SVG's <title> and <use href>, and
+  // CSS-generated content (::before / ::after: the × a stylesheet draws).
+  function iconEvidence(el) {
+    const out = [];
+    const add = (src, v) => {
+      const s = norm(v);
+      if (s && out.length < 24) out.push([src, cap(s, 60)]);
+    };
+    const visit = (e, own) => {
+      const cls = typeof e.className === 'string' ? e.className
+        : (e.className && e.className.baseVal) || '';
+      if (!own) {
+        add('class', cls);
+        if (e.id) add('id', e.id);
+        add('title', e.getAttribute('title'));
+        add('aria-label', e.getAttribute('aria-label'));
+      }
+      for (const a of e.attributes) {
+        if (a.name.startsWith('data-') && a.value.length <= 60) {
+          add('data', a.name.slice(5) + ' ' + a.value);
+        }
+      }
+      if (e.tagName.toUpperCase() === 'SVG') {
+        const title = e.querySelector('title');
+        if (title) add('svg-title', title.textContent);
+        for (const u of e.querySelectorAll('use')) {
+          const href = u.getAttribute('href') || u.getAttribute('xlink:href') || '';
+          add('svg-use', href.replace(/^.*#/, ''));
+        }
+      }
+      for (const pseudo of ['::before', '::after']) {
+        const c = getComputedStyle(e, pseudo).content;
+        if (c && c !== 'none' && c !== 'normal') add('css', c.replace(/^["']|["']$/g, ''));
+      }
+    };
+    visit(el, true);
+    const inner = el.querySelectorAll('*');
+    for (let i = 0; i < inner.length && i < 8; i++) visit(inner[i], false);
+    return out;
   }

@@ -13,7 +13,10 @@
  * * ``page.evaluate(SNAPSHOT_JS, {"mode": "css", "ks": [k, ...]})`` → a short
  *   structural CSS selector for each node;
  * * ``locator.evaluate_all(SNAPSHOT_JS, {"mode": "describe"})`` → visibility and a
- *   ``role "name"`` description of each matched element (cached selectors).
+ *   ``role "name"`` description of each matched element (cached selectors);
+ * * ``page.evaluate(SNAPSHOT_JS, {"mode": "hover", "k": k})`` → the shown containers
+ *   of a hidden node, nearest first, to hover; ``{"mode": "shown", "k": k}`` → is it
+ *   visible now.
  *
  * Loaded by runner/page_scripts.py, which inlines ``dom_helpers.js`` at the marker.
  */
@@ -125,6 +128,23 @@
     });
   }
 
+  if (opts.mode === 'hover' || opts.mode === 'shown') {
+    // A hidden control shown on hover: its nearest shown containers, to hover in
+    // turn ([css, description], nearest first), or whether it shows now.
+    const snap = window[KEY];
+    const el = snap && snap.els[opts.k];
+    if (!el || !el.isConnected) return opts.mode === 'shown' ? false : [];
+    if (opts.mode === 'shown') return isVisible(el);
+    const out = [];
+    for (let a = parentOf(el); a && a !== document.body && out.length < 3; a = parentOf(a)) {
+      if (!isVisible(a)) continue;
+      const kind = roleOf(a) || a.tagName.toLowerCase();
+      const words = firstText(a);
+      out.push([cssPath(a), words ? kind + ' "' + cap(words, 40) + '"' : kind]);
+    }
+    return out;
+  }
+
   if (opts.mode === 'css') {
     const snap = window[KEY];
     return (opts.ks || []).map((k) => (snap && snap.els[k] ? cssPath(snap.els[k]) : ''));
@@ -138,6 +158,9 @@
   const compactQuery = opts.compact || '';
   const wide = !!opts.wide;
   const roles = new Set(opts.roles || []);
+  // The words name a control by what it does ("delete"): also keep icon-only controls
+  // and elements whose class says one of these words, with their icon evidence.
+  const iconWords = opts.icons || [];
   const ids = new Map();
   const els = [];
   const nodes = [];
@@ -190,11 +213,31 @@
     if (el.labels) for (const l of el.labels) hay += ' ' + l.textContent;
     // Names from content include descendants' alt / aria-label ("<a><img alt=Logo></a>").
     if (el.firstElementChild && el.matches(INTERACTIVE)) hay += ' ' + contentText(el, 300);
+    if (iconWords.length && typeof el.className === 'string') hay += ' ' + el.className;
     const by = el.getAttribute('aria-labelledby');
     if (by) hay += ' ' + labelledBy(el);
     hay = hay.toLowerCase();
     if (tokens.some((k) => hay.includes(k))) return true;
     return !!compactQuery && hay.replace(/[^\p{L}\p{N}]+/gu, '').includes(compactQuery);
+  }
+
+  // An interactive element with no words of its own (at most a glyph such as ×).
+  // An SVG's <title> names its button for screen readers, but the button shows an icon.
+  function nameless(el) {
+    if (attr(el, 'aria-label') || labelledBy(el)) return false;
+    let n = 0;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      if (t.parentElement && t.parentElement.closest('svg')) continue;
+      n += t.data.trim().length;
+      if (n > 2) return false;
+    }
+    return true;
+  }
+
+  function iconClass(el) {
+    const cls = typeof el.className === 'string' ? el.className.toLowerCase() : '';
+    return !!cls && iconWords.some((w) => cls.includes(w));
   }
 
   const all = collect(document, []);
@@ -211,9 +254,10 @@
     if (el instanceof SVGElement && T !== 'SVG') continue;
     if (T === 'INPUT' && (el.getAttribute('type') || '').toLowerCase() === 'hidden') continue;
     const interactive = el.matches(INTERACTIVE);
-    if (!interactive && !hasDirectText(el)) continue;
+    const iconish = iconWords.length > 0 && (iconClass(el) || (interactive && nameless(el)));
+    if (!interactive && !hasDirectText(el) && !iconish) continue;
     const role = roleOf(el);
-    if (!(wide && interactive) && !roles.has(role) && !relevant(el)) continue;
+    if (!(wide && interactive) && !iconish && !roles.has(role) && !relevant(el)) continue;
     if (cands.length >= maxRecords) {
       truncated = true;
       continue;
@@ -251,6 +295,7 @@
     const r = el.getBoundingClientRect();
     rec.box = [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
     if (T === 'LABEL' && el.control) labelsToLink.push([rec, el.control]);
+    if (iconish) rec.ico = iconEvidence(el);
     cands.push(rec);
   }
   for (const rec of cands) {
