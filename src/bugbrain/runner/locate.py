@@ -286,7 +286,8 @@ async def _reveal(page: Page, hidden: Scored) -> str | None:
     """Hover the hidden element's nearest shown containers, one at a time, until it
     shows (CSS ``:hover`` or a hover handler). The container hovered, or None."""
     try:
-        found = await quiet.evaluate(page, SNAPSHOT_JS, {"mode": "hover", "k": hidden.cand.node})
+        reveal = {"mode": "hover", "k": hidden.cand.node}  # not vocabulary: a page-script mode
+        found = await quiet.evaluate(page, SNAPSHOT_JS, reveal)
     except PlaywrightError:
         return None
     if not isinstance(found, list):
