@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bugbrain.steps import rules as steps
-from bugbrain.steps.parse import Intent, Target, UnparseableStepError, parse
+from bugbrain.steps.controls import controls
+from bugbrain.steps.parse import FORMS, Intent, Target, UnparseableStepError, parse
 
 
 def T(text: str, role: str | None = None, **kw: Any) -> Target:  # noqa: N802
@@ -49,6 +50,17 @@ CASES = [
     c("Open “/settings/profile”", "navigate", value="/settings/profile"),
     c("Open the Account menu", "click", T("Account")),
     c("Open the Reviews tab", "click", T("Reviews", "tab")),
+    # "open <item>" clicks the item itself; a quoted URL or path still navigates
+    c("Open the Blue Mug", "click", T("Blue Mug")),
+    c("Open 'Settings'", "click", Q("Settings")),
+    c("Open the second 'Blue Mug'", "click", Q("Blue Mug", ordinal=2)),
+    c("Open the Blue Mug card", "click", T("Blue Mug", "region")),
+    c("Open 'Note: urgent'", "click", Q("Note: urgent")),
+    c("Open 'data:text/html,hi'", "navigate", value="data:text/html,hi"),
+    c("Open '{{home}}'", "navigate", value="{{home}}"),
+    c("Open 'localhost:3000'", "navigate", value="localhost:3000"),
+    c("Open /login", "navigate", value="/login"),
+    c("Open https://x.test", "navigate", value="https://x.test"),
     # ---------------------------------------------------------------- click
     c("Click the Sign in button", "click", T("Sign in", "button")),
     c(
@@ -120,6 +132,104 @@ CASES = [
         "click",
         T("Blue Mug", "img", within="2", within_role="region"),
     ),
+    # ---------------------------------------------------------------- click: controls by name
+    c(
+        "Click the delete button next to 'Pay rent'",
+        "click",
+        T("delete", "button", near="Pay rent"),
+    ),
+    c(
+        "Click the Delete button in the 'Pay rent' row",
+        "click",
+        T("Delete", "button", within="Pay rent", within_role="row"),
+    ),
+    c(
+        "Click the edit icon on the 'Blue Mug' card",
+        "click",
+        T("edit", "img", within="Blue Mug", within_role="region"),
+    ),
+    c("Click × next to 'Pay rent'", "click", T("×", near="Pay rent")),  # noqa: RUF001
+    c("Click '×' next to 'Pay rent'", "click", Q("×", near="Pay rent")),  # noqa: RUF001
+    c("Click the × button next to 'Pay rent'", "click", T("×", "button", near="Pay rent")),  # noqa: RUF001
+    c("Click 🗑 next to 'Pay rent'", "click", T("🗑", near="Pay rent")),
+    c(
+        "Click the 🗑️ icon in the first row",
+        "click",
+        T("🗑️", "img", within="1", within_role="row"),
+    ),
+    c("Click ✕.", "click", T("✕")),
+    c("Click ⋮ next to 'Pay rent'", "click", T("⋮", near="Pay rent")),
+    c("Click the trash can next to 'Pay rent'", "click", T("trash can", near="Pay rent")),
+    # ---------------------------------------------------------------- act on an item
+    # A verb of steps/control_words.toml: the control that does it, near the item...
+    c("Delete 'Pay rent'", "click", T("Delete", near="Pay rent")),
+    c("Delete Pay rent", "click", T("Delete", near="Pay rent")),
+    c("Remove the Blue Mug", "click", T("Remove", near="Blue Mug")),
+    c("Trash 'Old draft'", "click", T("Trash", near="Old draft")),
+    c("Edit 'Water the plants'", "click", T("Edit", near="Water the plants")),
+    c("Rename 'Q3 report'", "click", T("Rename", near="Q3 report")),
+    c("Share the post", "click", T("Share", near="post")),
+    c("Delete '42'", "click", T("Delete", near="42")),
+    c("Delete {{item}}", "click", T("Delete", near="{{item}}")),
+    c("Delete 'report.pdf'", "click", T("Delete", near="report.pdf")),
+    c("The user deletes 'Pay rent'", "click", T("delete", near="Pay rent")),
+    c("Then I dismiss 'Welcome back'", "click", T("dismiss", near="Welcome back")),
+    c("Edit the comment that says 'Nice'", "click", T("Edit", near="Nice")),
+    # ...also within the container "from/in/on <container>" names...
+    c("Remove Pay rent from the list", "click", T("Remove", near="Pay rent", within_role="list")),
+    c("Remove 'Blue Mug' from the cart", "click", T("Remove", near="Blue Mug", within="cart")),
+    c("Remove Pay rent from Groceries", "click", T("Remove", near="Pay rent", within="Groceries")),
+    c(
+        "Delete 'Milk' in the Groceries list",
+        "click",
+        T("Delete", near="Milk", within="Groceries", within_role="list"),
+    ),
+    c(
+        "Download the report from the Files section",
+        "click",
+        T("Download", near="report", within="Files", within_role="region"),
+    ),
+    # ...or inside the item when it is named as a container (dialog, row, card, banner...)
+    c("Close the dialog", "click", T("Close", within_role="dialog")),
+    c("Close dialog", "click", T("Close", within_role="dialog")),
+    c("Close the 'Welcome' dialog", "click", T("Close", within="Welcome", within_role="dialog")),
+    c("Close the Welcome popup", "click", T("Close", within="Welcome", within_role="dialog")),
+    c("Dismiss the cookie banner", "click", T("Dismiss", within="cookie", within_role="banner")),
+    c(
+        "Expand the 'Shipping' section",
+        "click",
+        T("Expand", within="Shipping", within_role="region"),
+    ),
+    c(
+        "Collapse the 'Shipping' section",
+        "click",
+        T("Collapse", within="Shipping", within_role="region"),
+    ),
+    c("Delete the 'Pay rent' row", "click", T("Delete", within="Pay rent", within_role="row")),
+    c(
+        "Delete the Pay rent item",
+        "click",
+        T("Delete", within="Pay rent", within_role="listitem"),
+    ),
+    c(
+        "Delete the row that contains 'Pay rent'",
+        "click",
+        T("Delete", within="Pay rent", within_role="row"),
+    ),
+    c("Delete the first row", "click", T("Delete", within="1", within_role="row")),
+    c("Delete the last item", "click", T("Delete", within="-1", within_role="listitem")),
+    c("Like the first card", "click", T("Like", within="1", within_role="region")),
+    # a subject that starts with such a word is still an assertion
+    c("Delete button should not be visible", "assert_hidden", T("Delete", "button")),
+    c("Close button appears", "assert_visible", T("Close", "button")),
+    c("Edit link shows up", "assert_visible", T("Edit", "link")),
+    # "erase" is in the table, but the clear rule comes first and keeps it
+    c("Erase the Notes field", "clear", T("Notes", "textbox")),
+    c("Erase 'Pay rent'", "clear", Q("Pay rent")),
+    # the verbs of other rules are not taken
+    c("Check 'Pay rent'", "check", Q("Pay rent")),
+    c("Clear the search field", "clear", T("search", "textbox")),
+    c("Toggle the 'Pay rent' row", "click", Q("Pay rent", "row")),
     # ---------------------------------------------------------------- fill
     c(
         "Type 'ada@example.com' into the Email field",
@@ -492,6 +602,32 @@ UNPARSEABLE = [
     "Wait for 3 seconds for the animation",
     "Verify the cart is empty",
     "Expect 'Blue Mug' not to be in the cart",
+    # a verb with no item, several items, a URL, or what near cannot express
+    "Delete",
+    "Remove the",
+    "Close",
+    "Remove from the cart",
+    "Delete it",
+    "Delete all completed",
+    "Delete everything",
+    "Remove all items from the cart",
+    "Delete 3 items",
+    "Delete https://x.test",
+    "Delete /api/items/1",
+    "Delete report.pdf",
+    "Delete 'a' and 'b'",
+    "Delete 'Pay rent' twice",
+    "Delete the second 'Pay rent'",
+    "Delete the second todo item",
+    "Delete the row next to 'Pay rent'",
+    "Remove the first item from the list",
+    "Copy the link",
+    "Edit the Save button",
+    "Reload the page",
+    "Close the window",
+    "Open the Edit dialog",
+    "Open the login page",
+    "Open the Google website",
 ]
 
 
@@ -521,6 +657,62 @@ def test_unparseable(sentence: str) -> None:
 def test_needs_url_message() -> None:
     with pytest.raises(UnparseableStepError, match="URL or path is needed"):
         parse("Navigate to the login page")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "hint"),
+    [
+        ("Delete", "say what to delete: Delete 'Pay rent'"),
+        ("Remove the", "say what to remove"),
+        ("Close", "Close the 'Welcome' dialog"),
+        (
+            "Delete all completed",
+            "several items at once; use the app's own button for it, e.g. Click 'Clear completed'",
+        ),
+        ("Delete everything", "Click 'Clear completed'"),
+        ("Delete 'a' and 'b'", "one item per step: Delete 'a', then Delete 'b'"),
+        ("Delete https://x.test", "'https://x.test' is a URL or path, not an item on the page"),
+        ("Delete report.pdf", "quote an item's words"),
+        ("Delete the second 'Pay rent'", "only a row, item or card can be named by position"),
+        ("Delete the row next to 'Pay rent'", "Delete 'Pay rent' or Delete the 'Pay rent' row"),
+        ("Remove the first item from the list", "name one container"),
+        ("Copy the link", "'the link' names a link, not an item"),
+        ("Reload the page", "does not name an item on the page"),
+        ("Open the Edit dialog", "Click the Edit button"),
+    ],
+)
+def test_refusals_say_why(sentence: str, hint: str) -> None:
+    with pytest.raises(UnparseableStepError) as info:
+        parse(sentence)
+    assert f"'{sentence}': " in str(info.value)
+    assert hint in str(info.value)
+
+
+def test_plain_refusals_carry_no_hint() -> None:
+    with pytest.raises(UnparseableStepError) as info:
+        parse("Frobnicate the widget")
+    assert str(info.value).startswith("Could not understand step 'Frobnicate the widget'. ")
+
+
+def test_forms_name_the_item_verbs() -> None:
+    assert "open <item>" in FORMS
+    assert "Delete 'Pay rent'" in FORMS
+
+
+# "erase" leads the clear rule, which comes first in the table.
+CLEARING = {"erase"}
+
+
+@pytest.mark.parametrize("verb", sorted({v for c in controls().values() for v in c.verbs}))
+def test_every_table_verb_acts_on_an_item(verb: str) -> None:
+    """Each verb of control_words.toml leads "<Verb> 'Pay rent'" (the verbs are not
+    listed a second time in the parser)."""
+    intent = parse(f"{verb.capitalize()} 'Pay rent'")
+    if verb in CLEARING:
+        assert intent == Intent("clear", Q("Pay rent"))
+    else:
+        assert intent == Intent("click", T(verb.capitalize(), near="Pay rent"))
+        assert parse(f"{verb} the dialog") == Intent("click", T(verb, within_role="dialog"))
 
 
 @pytest.mark.parametrize(("sentence", "expected"), CASES)

@@ -17,7 +17,7 @@ A role is only ever taken from a word in the sentence ("button", "field"...),
 never implied by the action.  Nothing is guessed: a sentence no rule accepts
 raises :class:`UnparseableStepError`.
 
-Why one module of ~540 lines: the table is tried top to bottom and its order is
+Why one module of ~670 lines: the table is tried top to bottom and its order is
 its meaning (an earlier rule wins); split across files, that order would be
 hidden in import order. Each rule is a few lines.
 
@@ -28,6 +28,16 @@ word, else unparseable; "the Account menu" strips "menu" (role None); "in the fi
 → within="1", within_role="row"; "<thing> is/to be <v>" is assert_value for a field or a
 role-less noun (then only with a quoted/numeric/symbolic value), assert_text for other
 roles; navigating needs a URL or path ("the home page"/"the app" → "/").
+
+Verbs applied to an item ("Delete 'Pay rent'", "Close the dialog"): the verb is one of
+the ``verbs`` of ``steps/control_words.toml`` and the intent clicks the control that
+does it: ``Target(text=<verb as written>, near=<item>)``, or ``within``/``within_role``
+when the object is a container phrase ("the 'Welcome' dialog", "the first row"); the
+locator expands the verb through that synonym table.  "Open <item>" clicks the item
+itself unless it is a URL or path ("Open 'Settings'" clicks; "Open /login",
+"Open 'data:…'" navigate).  "Erase X" stays a clear (that rule comes first).  Refused,
+with a hint: no item, several items ("all completed", two quotes), a URL, and a
+position of a named item ("the second 'Pay rent'": near cannot carry one).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bugbrain.steps.controls import verbs_pattern
 from bugbrain.steps.phrases import (
     TEXT_WORD,
     TOK,
@@ -43,6 +54,7 @@ from bugbrain.steps.phrases import (
     Ctx,
     NeedsUrlError,
     Target,
+    looks_like_url,
     parse_container,
     parse_target,
     parse_text,
@@ -58,6 +70,7 @@ from bugbrain.steps.words import (
     MAY,
     NEG,
     NEG_VIS,
+    NON_TARGET,
     NUM,
     NUMBER_WORDS,
     NUMBERS,
@@ -86,7 +99,9 @@ class Intent:
 
 
 FORMS = (
-    "go to <url>; click <element>; type <text> into <field>; select <option> from "
+    "go to <url>; click <element>; open <item>; delete/remove/edit/close/expand... <item> "
+    "(its own control, e.g. Delete 'Pay rent', Close the dialog); type <text> into <field>; "
+    "select <option> from "
     "<dropdown>; check/uncheck <box>; hover <element>; press <key>; scroll to <element>; "
     "clear <field>; wait <n> seconds; wait for <element> to appear/disappear; "
     "verify/should see <text>; verify <element> is visible/hidden; verify <field> "
@@ -105,8 +120,9 @@ def parse(sentence: str) -> Intent:
             f"(e.g. /login or https://example.com), not '{exc}'. Understood forms: {FORMS}"
         ) from None
     if intent is None:
+        hint = f": {ctx.hint}" if ctx.hint else ""
         raise UnparseableStepError(
-            f"Could not understand step '{sentence.strip()}'. Understood forms: {FORMS}"
+            f"Could not understand step '{sentence.strip()}'{hint}. Understood forms: {FORMS}"
         )
     return intent
 
@@ -217,23 +233,38 @@ def _press(match: re.Match[str], ctx: Ctx) -> Intent | None:
 
 _HOME = r"(?:app|application|home ?page|home|site|website|start page|main page|landing page|root)"
 _CLICKABLE = {"button", "link", "tab", "menuitem", "option", "listitem", "img", "switch"}
+_PAGE = re.compile(r"\b(?:page|screen|url|path|route|site|website)$", re.I)
 
 
-@_rule(r"^(?:go to|goto|go|navigate to|navigate|visit|load|browse to|open(?: up)?) (?P<rest>.+)$")
+@_rule(
+    r"^(?P<verb>go to|goto|go|navigate to|navigate|visit|load|browse to|open(?: up)?)"
+    r" (?P<rest>.+)$"
+)
 def _navigate(match: re.Match[str], ctx: Ctx) -> Intent | None:
-    """A URL or path; "the app"/"home page" is "/"; "open the Account menu" is a click."""
+    """A URL or path; "the app"/"home page" is "/"; "open the Account menu" is a click,
+    and so is "open <item>" ("Open the Blue Mug", "Open 'Settings'"): the item itself."""
     rest = match["rest"]
     if re.fullmatch(rf"(?:{ART} )?{_HOME}(?: page)?", rest, re.I):
         return Intent(Action.NAVIGATE, value="/")
     if BAD_TEXT.match(rest):
         return None
+    opens = match["verb"].lower().startswith("open")
+    inner = ctx.quoted(rest)
+    if opens and inner is not None and inner.strip() and not looks_like_url(inner):
+        return Intent(Action.CLICK, Target(inner, quoted=True))  # "Open 'Settings'"
     try:
         return Intent(Action.NAVIGATE, value=parse_url(rest, ctx))
     except NeedsUrlError:
         target = parse_target(rest, ctx)
         if target and (target.role in _CLICKABLE or re.search(r"\bmenu$", rest, re.I)):
             return Intent(Action.CLICK, target)
-        raise
+        if not opens or target is None or _PAGE.search(rest):
+            raise  # "Open the login page": a page is opened by its URL
+        if target.role == "dialog":  # not there yet: something else opens it
+            name = "Edit" if names_only_a_kind(target) else target.text
+            ctx.hint = f"a dialog opens from what opens it, e.g. Click the {name} button"
+            return None
+        return Intent(Action.CLICK, target)  # "Open the Blue Mug"
 
 
 _on(
@@ -349,6 +380,99 @@ def _type(match: re.Match[str], ctx: Ctx) -> Intent | None:
     ):
         return None
     return Intent(Action.FILL, None, ctx.value(value))
+
+
+# "Delete 'Pay rent'": a verb of the control table (steps/control_words.toml) applied
+# to an item means the control in the item's row or card that does it, or for a
+# container phrase ("Close the dialog") the control inside it. Here, after every rule
+# with a leading verb of its own (so "Erase the Notes field" stays a clear), and before
+# the assertions without a lead, which would read "Delete the row that says 'x'" as
+# one; a subject that merely starts with such a word ("Delete button should appear")
+# is left to them.
+_ITEM_FROM = re.compile(rf" (?:from(?= |$)|(?:in|on|inside|within|under)(?= {ART} | {TOK}))", re.I)
+_BULK = re.compile(rf"(?:all|every|everything|each|both|any)\b|{NUM} \S", re.I)
+
+
+@_rule(rf"^(?P<verb>{verbs_pattern()})(?: (?P<rest>.+))?$")
+def _on_item(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "Delete 'Pay rent'" → the Delete control near Pay rent; "Remove X from the cart"
+    also within the cart; "Close the 'Welcome' dialog" → the Close control within it."""
+    verb, rest = match["verb"], match["rest"] or ""
+    if not re.match(rf"{ART} ", rest, re.I) and _reads_as_check(match.string, ctx):
+        return None
+    head, where = rest, None
+    if split := _ITEM_FROM.search(rest):
+        head, where = rest[: split.start()], rest[split.end() :].strip()
+    if where == "" or BAD_TEXT.match(head):  # "Remove from the cart", "Delete it"
+        ctx.hint = _say_which(verb)
+        return None
+    if BAD_TEXT.search(head):  # "Delete 'Pay rent' twice": not one plain step
+        return None
+    ctx.hint = _item_problem(verb, head, ctx)
+    item = None if ctx.hint else parse_target(head, ctx)
+    if item is not None and item.near:  # "Delete the row next to 'Pay rent'"
+        ctx.hint = f"name the item itself: {verb} '{item.near}' or {verb} the '{item.near}' row"
+    if item is None or item.near or item.within or item.within_role:
+        ctx.hint = ctx.hint or _say_which(verb)
+        return None
+    within, kind = parse_container(where, ctx) if where else (None, None)
+    box, box_kind = parse_container(head, ctx)
+    if box_kind is not None:  # "the dialog", "the 'Pay rent' row", "the first item"
+        if where is not None:
+            ctx.hint = f"name one container, e.g. {verb} the first row"
+        elif item.ordinal is not None and box != str(item.ordinal):
+            ctx.hint = _by_position(verb, ctx.unmask(head))
+        else:
+            return Intent(Action.CLICK, Target(verb, within=box, within_role=box_kind))
+        return None
+    if item.ordinal is not None:  # "Delete the second 'Pay rent'": near has no position
+        ctx.hint = _by_position(verb, ctx.unmask(head))
+        return None
+    if item.role is not None:  # "Copy the link", "Edit the Save button"
+        ctx.hint = f"'{ctx.unmask(head)}' names a {item.role}, not an item: {_say_which(verb)}"
+        return None
+    return Intent(Action.CLICK, Target(verb, near=item.text, within=within, within_role=kind))
+
+
+def _reads_as_check(sentence: str, ctx: Ctx) -> bool:
+    """ "Delete button should appear": an assertion about an element, not a verb."""
+    try:
+        return _first(_ASSERTS, sentence, ctx) is not None
+    except NeedsUrlError:
+        return True
+
+
+def _item_problem(verb: str, head: str, ctx: Ctx) -> str | None:
+    """Why ``head`` cannot be the one item a leading verb acts on, or None."""
+    masked = re.sub(rf"^{ART}\b\s*", "", head, flags=re.I)
+    words, quotes = ctx.unmask(masked), [ctx.quotes[int(i)] for i in TOKEN_RE.findall(head)]
+    if not words:
+        return _say_which(verb)
+    if _BULK.match(masked):
+        return (
+            f"'{verb} {words}' acts on several items at once; use the app's own button "
+            "for it, e.g. Click 'Clear completed'"
+        )
+    if len(quotes) > 1:
+        return f"one item per step: {verb} '{quotes[0]}', then {verb} '{quotes[1]}'"
+    if quotes:
+        return None
+    if NON_TARGET.fullmatch(words):  # "Reload the page", "Close the window"
+        return f"'{verb} {head}' does not name an item on the page"
+    if looks_like_url(words) and not re.fullmatch(r"\{\{[^{}]*\}\}", words):
+        return f"'{words}' is a URL or path, not an item on the page (quote an item's words)"
+    return None
+
+
+def _say_which(verb: str) -> str:
+    return (
+        f"say what to {verb.lower()}: {verb} 'Pay rent' (its control next to Pay rent) "
+        f"or {verb} the 'Welcome' dialog (the control inside it)"
+    )
+
+
+def _by_position(verb: str, phrase: str) -> str:
+    return f"only a row, item or card can be named by position ('{phrase}'): {verb} the second row"
 
 
 @_rule(r"^(?P<body>.+)$")

@@ -68,10 +68,12 @@ class NeedsUrlError(Exception):
 
 @dataclass
 class Ctx:
-    """The masked-out quotes of a sentence, and whether an assertion verb led it."""
+    """The masked-out quotes of a sentence, whether an assertion verb led it, and
+    what a rule that declined it would tell the writer (used only if no rule accepts)."""
 
     quotes: list[str] = field(default_factory=list)
     led: bool = False
+    hint: str | None = None
 
     def unmask(self, text: str) -> str:
         return TOKEN_RE.sub(lambda m: self.quotes[int(m.group(1))], text).strip()
@@ -148,6 +150,15 @@ _URLISH = re.compile(
     r"|(?:localhost|[\w-]+(?:\.[\w-]+)+)(?::\d+)?(?:[/?#]\S*)?",
     re.I,
 )
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:\S", re.I)
+
+
+def looks_like_url(text: str) -> bool:
+    """A URL, path or host as written: "/login", "example.com", "data:text/html,x"."""
+    text = text.strip()
+    return bool(_URLISH.fullmatch(text) or _SCHEME.match(text))
 
 
 def _ordinal(word: str) -> int:
