@@ -56,9 +56,9 @@ def name_of(control: Control | None) -> str | None:
         ("shopping cart", "cart"),
         # glyphs, with or without the emoji variation selector
         # the multiplication sign is close's too: control_of answers the first row
-        ("×", "delete"),  # noqa: RUF001
+        ("×", "delete"),
         ("✕", "delete"),
-        (" × ", "delete"),  # noqa: RUF001
+        (" × ", "delete"),
         ("🗑", "delete"),
         ("🗑️", "delete"),
         ("⌫", "delete"),
@@ -86,7 +86,7 @@ def name_of(control: Control | None) -> str | None:
         ("Deleted", None),
         ("", None),
         ("   ", None),
-        ("××", None),  # noqa: RUF001
+        ("××", None),
     ],
 )
 def test_control_of(text: str, name: str | None) -> None:

@@ -148,9 +148,9 @@ CASES = [
         "click",
         T("edit", "img", within="Blue Mug", within_role="region"),
     ),
-    c("Click × next to 'Pay rent'", "click", T("×", near="Pay rent")),  # noqa: RUF001
-    c("Click '×' next to 'Pay rent'", "click", Q("×", near="Pay rent")),  # noqa: RUF001
-    c("Click the × button next to 'Pay rent'", "click", T("×", "button", near="Pay rent")),  # noqa: RUF001
+    c("Click × next to 'Pay rent'", "click", T("×", near="Pay rent")),
+    c("Click '×' next to 'Pay rent'", "click", Q("×", near="Pay rent")),
+    c("Click the × button next to 'Pay rent'", "click", T("×", "button", near="Pay rent")),
     c("Click 🗑 next to 'Pay rent'", "click", T("🗑", near="Pay rent")),
     c(
         "Click the 🗑️ icon in the first row",

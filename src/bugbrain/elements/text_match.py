@@ -21,7 +21,7 @@ COMPACT: Final = 90.0
 
 # Below this no tier says "all the words" (see Matcher.score); _whole then checks.
 _WHOLE_MIN: Final = 50.0
-_IDENT_FIELDS: Final = frozenset({"test id", "id", "name attribute"})
+_IDENT_FIELDS: Final = frozenset({"test id", "id", "name attribute", "class"})
 
 STOPWORDS: Final = frozenset(
     {"a", "an", "the", "to", "of", "on", "in", "for", "and", "or", "with", "me", "my", "your"}
@@ -75,6 +75,8 @@ def _fields(c: Candidate) -> Iterable[tuple[str, float, bool, str]]:
     yield c.test_id, 1.0, True, "test id"
     yield c.id, 0.85, True, "id"
     yield c.name_attr, 0.85, True, "name attribute"
+    # What an app calls it when nothing else does: <input class="new-todo">.
+    yield c.classes, 0.8, True, "class"
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,7 @@
     if (el.labels) for (const l of el.labels) hay += ' ' + l.textContent;
     // Names from content include descendants' alt / aria-label ("<a><img alt=Logo></a>").
     if (el.firstElementChild && el.matches(INTERACTIVE)) hay += ' ' + contentText(el, 300);
-    if (iconWords.length && typeof el.className === 'string') hay += ' ' + el.className;
+    if (typeof el.className === 'string') hay += ' ' + el.className;
     const by = el.getAttribute('aria-labelledby');
     if (by) hay += ' ' + labelledBy(el);
     hay = hay.toLowerCase();
