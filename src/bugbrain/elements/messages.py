@@ -34,6 +34,12 @@ _FRIENDLY_ROLE: Final = {
 }
 
 
+_FIELD_ROLES: Final = {
+    **_FRIENDLY_ROLE,
+    "searchbox": "field",
+}
+
+
 def describe(c: Candidate) -> str:
     """``button "Sign in"`` (see ``elements.describe``)."""
     return describe_element(c.role or c.tag, (*c.names(), c.test_id))
@@ -151,13 +157,14 @@ def ambiguous_message(snap: Snapshot, target: Target, tied: Sequence[Candidate])
         f"{listed} — say which one, e.g. "
     )
     first = tied[0]
-    kinds = list(dict.fromkeys(_FRIENDLY_ROLE.get(c.role, c.role) for c in tied))
+    # Fields of any kind are one kind to a reader: a scope tells them apart, not a kind.
+    kinds = list(dict.fromkeys(_FIELD_ROLES.get(c.role, c.role) for c in tied))
     if len(kinds) > 1 and all(kinds) and not target.role:
         # A link and a button, say: the kind tells them apart.
         return head + " or ".join(f'"the {target.text} {k}"' for k in kinds[:3])
     kind = _FRIENDLY_ROLE.get(first.role, first.role) if first.role else ""
     example = f'"the second {target.text}{" " + kind if kind else ""}"'
-    ctx = context_label(snap, first)
+    ctx = next(filter(None, (context_label(snap, c) for c in tied)), None)
     if ctx is not None:
         label, ckind = ctx
         prep = "on" if ckind in ("card", "item") else "in"
