@@ -390,15 +390,29 @@ def _whole_first(scored: list[Scored]) -> list[Scored]:
     return whole or scored
 
 
+_NATIVE_TAGS: Final = ("a", "button", "input", "select", "textarea")  # not vocabulary: tags
+_NATIVE_CONTROLS: Final = frozenset(_NATIVE_TAGS)
+
+
+def _a_control(c: Candidate) -> bool:
+    """A control in its own right, not text that a widget gave a role."""
+    return (
+        c.tag in _NATIVE_CONTROLS
+        or c.role in CONTROL_ROLES
+        or (c.role in INTERACTIVE_ROLES and c.tag != "label")
+    )
+
+
 def _proximity_query(q: _Query, snap: Snapshot) -> _Query | None:
     """ "Check Buy milk" where the checkbox has no name: the one control that shares the
     tightest container with the words. Only when the words are plain text on the page
-    (not the name of some other control)."""
+    (not the name of some other control: a widget's text with a role, such as Dojo's
+    click-to-edit ``<label role="button">Pay rent</label>``, still counts as text)."""
     if q.text is None or q.near is not None:
         return None
     matcher = Matcher(q.text)
     anchors = [c for c in snap.candidates if c.visible and matcher.best(c) >= EXACTISH]
-    if not anchors or any(c.role in INTERACTIVE_ROLES for c in anchors):
+    if not anchors or any(_a_control(c) for c in anchors):
         return None
     role = q.role if q.role is not None else _PROXIMITY_ROLES.get(q.action)
     if role not in CONTROL_ROLES:
