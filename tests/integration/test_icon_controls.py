@@ -118,3 +118,20 @@ def test_a_row_with_no_delete_control_fails_clearly(base_url: str, tmp_path: Pat
     failed = _failed(steps)
     assert [name for name, _ in failed] == ["Delete 'Buy milk'"]
     assert "Buy milk" in failed[0][1]
+
+
+def test_the_todo_list_is_empty(base_url: str, tmp_path: Path) -> None:
+    steps = run(
+        base_url,
+        tmp_path,
+        *ADD,
+        "Delete 'Pay rent'",
+        "Delete 'Water the plants'",
+        "Verify the todo list is empty",
+    )
+    assert not _failed(steps), _failed(steps)
+    # ... and the same words fail while it is not.
+    steps = run(base_url, tmp_path, *ADD, "Verify the todo list is empty")
+    failed = _failed(steps)
+    assert [name for name, _ in failed] == ["Verify the todo list is empty"]
+    assert "found 2" in failed[0][1], failed

@@ -518,6 +518,26 @@ CASES = [
         count=2,
     ),
     c("Verify the cart has 1 item", "assert_count", T("item", "listitem", within="cart"), count=1),
+    # "<list> is empty": none of its items (a table's rows)
+    c(
+        "Verify the todo list is empty",
+        "assert_count",
+        T("items", "listitem", within="todo", within_role="list"),
+        count=0,
+    ),
+    c(
+        "The shopping list should be empty",
+        "assert_count",
+        T("items", "listitem", within="shopping", within_role="list"),
+        count=0,
+    ),
+    c(
+        "Verify the 'Orders' table is empty",
+        "assert_count",
+        T("rows", "row", within="Orders", within_role="table"),
+        count=0,
+    ),
+    c("Verify the Email field is empty", "assert_value", T("Email", "textbox"), value=""),
     c("Verify twelve products are shown", "assert_count", T("products"), count=12),
     c(
         "There are exactly 4 links in the footer",
@@ -558,6 +578,9 @@ CASES = [
 ]
 
 UNPARSEABLE = [
+    "Verify the list is empty",  # which list? (no words to find it by)
+    "The todo list is empty",  # prose without a lead or should/must
+    "Verify the cart is empty",  # not a list or table: say what shows it's empty
     "",
     "   ",
     "Frobnicate the widget",

@@ -248,6 +248,32 @@ def group_selector_plan(group: Sequence[Candidate]) -> list[str]:
     return plan
 
 
+# A list or table named by its words ("the todo list"): the words in its class, id
+# or label, and its items or rows.
+_SCOPES: Final = {
+    "list": ('ul, ol, [role="list"]', 'li, [role="listitem"]'),
+    "table": ('table, [role="table"], [role="grid"]', 'tr, [role="row"]'),
+}
+
+
+def named_container(target: Target) -> tuple[str, str] | None:
+    """(the list, its items) for "items in the todo list": ``:is(ul, ol, ...)`` whose
+    class, id or aria-label holds one of the words, and ``... :is(li, ...)``. An empty
+    list shows no words to find it by; "the todo list is empty" still counts its items."""
+    scope = _SCOPES.get(target.within_role or "")
+    words = (target.within or "").strip()
+    if scope is None or not words or words.lstrip("-").isdigit():
+        return None
+    named = ", ".join(
+        f"[{attr}*={css_string(w)} i]"
+        for w in re.split(r"[\s_-]+", words)
+        if w
+        for attr in ("class", "id", "aria-label")
+    )
+    container = f":is({scope[0]}):is({named})"
+    return container, f"{container} :is({scope[1]})"
+
+
 def fallback_group_selector(target: Target) -> str:
     """A selector for "things like this" when none are on the page yet."""
     kind = role_word(target.text)

@@ -163,6 +163,9 @@ async def resolve_all(page: Page, target: Target, *, timeout_ms: int) -> tuple[s
     """A selector matching every element of the kind ``target`` describes, and how many
     there are now (visible ones; ``ordinal`` is ignored). When there are none within
     ``timeout_ms`` a general selector for such elements is returned with its count (0)."""
+    named = selectors.named_container(target)
+    if named is not None and await _count(page, named[0]) > 0:
+        return named[1], await _count(page, named[1])  # "the todo list": by its class
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max(0, timeout_ms) / 1000
     args = candidates.snapshot_options(target, Action.ASSERT_COUNT)
@@ -196,6 +199,13 @@ async def _snapshot(page: Page, args: dict[str, Any]) -> Snapshot | None:
     if not isinstance(data, str):
         return None
     return Snapshot.from_json(json.loads(data))
+
+
+async def _count(page: Page, selector: str) -> int:
+    try:
+        return await quiet.count(page, selector)
+    except PlaywrightError:
+        return 0
 
 
 async def _ids(page: Page, selector: str) -> list[int] | None:

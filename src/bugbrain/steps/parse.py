@@ -634,6 +634,25 @@ def _contains(match: re.Match[str], ctx: Ctx) -> Intent | None:
 
 
 @_rule(
+    r"^(?P<w>.+?) (?P<verb>is|are|should be|must be|will be|to be|remains?|stays?|should stay)"
+    r" empty$",
+    _ASSERTS,
+)
+def _empty(match: re.Match[str], ctx: Ctx) -> Intent | None:
+    """ "the todo list is empty": none of that list's items (a table's rows); an empty
+    field is ``_is``'s (assert_value ""). Like ``_is``, a bare "is" needs a lead."""
+    if not (ctx.led or match["verb"].lower() not in ("is", "are")):  # not vocabulary: verbs
+        return None
+    within, role = parse_container(match["w"], ctx)
+    kinds = {"list": ("items", "listitem"), "table": ("rows", "row")}  # not vocabulary: roles
+    if role not in kinds or not within:
+        return None
+    text, item_role = kinds[role]
+    target = Target(text, role=item_role, within=within, within_role=role)
+    return Intent(Action.ASSERT_COUNT, target, count=0)
+
+
+@_rule(
     r"^(?P<t>.+?) (?P<verb>(?:should|must|will|to) (?:be equal to|equal|be)|is equal to|equals"
     r"|is|are) (?P<v>.+)$",
     _ASSERTS,
