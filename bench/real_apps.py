@@ -62,18 +62,28 @@ def _mark(outcome: Outcome) -> str:
 async def _later_failures(app: App, url: str, delete: str, first: Outcome) -> list[Outcome]:
     """What fails after the first failure: the failing sentence is swapped for its
     explicit steps (the baseline's selectors) and the test run again, until it
-    passes or a swapped-in step fails too."""
+    passes. When the explicit steps fail too, every sentence before them is made
+    explicit as well (once); an explicit step that still fails ends the search."""
     test = flow(app)
     explicit: set[int] = set()
     found: list[Outcome] = []
     outcome = first
     while not outcome.passed and outcome.failed_step_id is not None:
         index = step_index(outcome.failed_step_id)
-        if index in explicit:  # the explicit steps fail too: the app, not the words
-            break
-        explicit.add(index)
+        if index not in explicit:
+            explicit.add(index)
+        else:
+            # Its explicit steps fail too, so the cause is earlier (an app that
+            # lost what was typed before it was ready): make every step before it
+            # explicit as well, once.
+            earlier = set(range(index)) - explicit
+            if not earlier:
+                found.append(outcome)  # the explicit steps alone fail: not the words
+                break
+            explicit |= earlier
         outcome = await run_bugbrain(app, url, steps(test, explicit, delete))
-        if not outcome.passed:
+        failed_id = outcome.failed_step_id
+        if not outcome.passed and failed_id is not None and step_index(failed_id) not in explicit:
             found.append(outcome)
     return found
 

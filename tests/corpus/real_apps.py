@@ -48,10 +48,11 @@ BROWSER_ARGUMENTS = BROWSER_ARGS  # the flags bugbrain's runner launches with
 # A plan's default element_wait_timeout_ms; the baseline waits as long.
 TIMEOUT_MS = 5000
 NAVIGATION_TIMEOUT_MS = 30_000
-# Each response is held this long, as from a server close by. On bare loopback
+# Each response is held this long, as from a server 50 ms away. On bare loopback
 # an app that wires itself up late (flight) races whoever types first and wins
-# about half the time; 20 ms makes it lose every time, as it does over a network.
-LATENCY_MS = 20
+# about half the time; held 20 ms it still wins now and then on a loaded
+# machine; held 50 ms it lost every run tried, as it would over a network.
+LATENCY_MS = 50
 
 FIRST, SECOND = "Pay rent", "Water the plants"
 
