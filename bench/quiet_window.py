@@ -29,6 +29,7 @@ from typing import Any
 import common
 from playwright.async_api import Browser, async_playwright
 
+from bugbrain.contract.spec import StepSpec
 from bugbrain.runner import readiness
 from bugbrain.runner.step_context import StepContext
 from bugbrain.vocabulary import PageReady
@@ -57,6 +58,10 @@ PATTERNS = {
 }
 # Parsing and running this keeps the main thread busy before it asks for the next one.
 _BIG = "var big = [" + ",".join(str(i) for i in range(200_000)) + f"];\n{_LATE};\n"
+
+
+# The first step in words after the navigation.
+_STEP = StepSpec(step_id="s1", description="Type 'Ada' into the Name field")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -95,7 +100,7 @@ async def _once(browser: Browser, url: str) -> tuple[int, bool]:
         ready = readiness.PageReadiness(page, PageReady.NETWORK_QUIET, ctx)
         ready.attach()
         await page.goto(url)
-        waited = await ready.settle()
+        waited = await ready.settle(_STEP)
         late = bool(await page.evaluate("() => window.late === true"))
         return waited or 0, late
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
-from bugbrain.contract.spec import parse_spec
+from bugbrain.contract.spec import StepSpec, parse_spec
 from bugbrain.runner import readiness
 from bugbrain.runner.browser import BROWSER_ARGS, run_spec, system_chromium
 from bugbrain.runner.step_context import StepContext
@@ -187,7 +187,7 @@ def quiet_run(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         },
     ]
     tests = {
-        "goto": _words("Go to /todo", *ADD_MILK),
+        "goto": _words("Go to /", "Go to /todo", *ADD_MILK),
         "link": _words("Go to /", "Click the Open todos link", *ADD_MILK),
         "form": _words("Go to /", "Click the Show the list button", *ADD_MILK),
         "long_poll": _words(
@@ -219,8 +219,11 @@ def test_steps_in_words_wait_for_the_app_to_attach_its_handlers(
     # It waited once: the steps after it, on the same document, do not.
     assert "ready_ms" not in steps["Press Enter"]
     assert "ready_ms" not in steps["Verify the page shows 'Buy milk'"]
-    # The test's first step follows no navigation.
+    # The test's first step follows no navigation; a step that navigates itself
+    # does not wait for the page it leaves.
     assert "ready_ms" not in result["steps"][0]
+    if test_id == "goto":
+        assert "ready_ms" not in steps["Go to /todo"]
 
 
 def test_with_page_ready_load_the_same_steps_act_too_early(base_url: str, tmp_path: Path) -> None:
@@ -260,6 +263,10 @@ def test_explicit_steps_do_not_wait(quiet_run: dict[str, Any]) -> None:
     assert all("ready_ms" not in step for step in result["steps"])
 
 
+# The first step in words after the navigation.
+_STEP = StepSpec(step_id="s1", description="Type 'Ada' into the Name field")
+
+
 def test_streams_are_not_waited_for_and_a_new_document_drops_old_requests(
     base_url: str,
 ) -> None:
@@ -276,7 +283,7 @@ def test_streams_are_not_waited_for_and_a_new_document_drops_old_requests(
             ready.attach()
             await page.goto(base_url + "/stream-page")
             await page.wait_for_function("() => window.streamed === true")
-            waited = await ready.settle()
+            waited = await ready.settle(_STEP)
             counted = sorted(r.resource_type for r in ready.in_flight)
             await page.goto(base_url + "/todo")
             left = [r.url for r in ready.in_flight if not r.url.endswith(("/todo", "/chunk.js"))]

@@ -5,7 +5,8 @@ Apps that load their code in pieces attach their handlers after ``load`` (a
 chunk imported once the page has loaded); a step that types into a field before
 then "passes" and adds nothing. So the first step in words after a navigation
 (a navigate step, or any step after which the main frame committed a new
-document: a link, a form submit, a script's ``location = …``) first waits for
+document: a link, a form submit, a script's ``location = …``), unless it goes
+to another page itself, first waits for
 
 1. that navigation to commit and its document's ``load`` event, within the
    navigation timeout (a step that follows a hung load goes on after it);
@@ -29,9 +30,12 @@ from typing import Final
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page, Request
 
+from bugbrain.contract.spec import StepSpec
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner.errors import StepFailure
 from bugbrain.runner.step_context import StepContext
+from bugbrain.steps.parse import UnparseableStepError, parse
+from bugbrain.steps.rules import normalize_action
 from bugbrain.vocabulary import Action, PageReady, StepErrorType
 
 # How long no request may start or end before the network counts as quiet;
@@ -84,6 +88,16 @@ _WHY: Final = {"hidden": "hidden", "disabled": "disabled"}  # not vocabulary: wo
 # checks that a field is visible and enabled before fill, clear and select, and
 # nothing before press; pointer actions (click, check, hover) it checks fully.
 _KEYED: Final = frozenset({Action.FILL, Action.CLEAR, Action.SELECT, Action.PRESS})
+
+
+def _navigates(step: StepSpec) -> bool:
+    """The step in words goes to another page: the one it leaves need not be ready."""
+    if step.action.strip():
+        return normalize_action(step.action) == Action.NAVIGATE
+    try:
+        return parse(step.description or "").action == Action.NAVIGATE
+    except UnparseableStepError:
+        return False  # the step fails as it is; nothing gained by skipping
 
 
 class PageReadiness:
@@ -153,11 +167,12 @@ class PageReadiness:
 
     # ------------------------------------------------------------------ waits
 
-    async def settle(self) -> int | None:
+    async def settle(self, step: StepSpec) -> int | None:
         """Before a step in words: wait for the page if it navigated since the last
-        wait. Returns how long it waited (ms), or None when there was nothing to do."""
+        wait. Returns how long it waited (ms), or None when there was nothing to do
+        (no navigation, or the step opens another page itself)."""
         self.fresh = False
-        if not self.navigated:
+        if not self.navigated or _navigates(step):
             return None
         loop = asyncio.get_running_loop()
         start = loop.time()

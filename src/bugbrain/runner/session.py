@@ -340,7 +340,7 @@ class Session:
         action = result["action"]
         words = ready if ready is not None and plan_step.uses_words(step) else None
         try:
-            if words is not None and (waited := await words.settle()) is not None:
+            if words is not None and (waited := await words.settle(step)) is not None:
                 result["ready_ms"] = waited
             planned = await plan_step.plan(
                 page, step, self.variables, self.spec.element_wait_timeout_ms
