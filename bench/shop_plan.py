@@ -198,6 +198,182 @@ TESTS: dict[str, list[Step]] = {
     ],
 }
 
+# --- the same tests in plain English ------------------------------------------------------
+# Every step in words (the runner parses each and finds its element on the page),
+# checking the same things where a sentence can say them. The explicit plan
+# above has no step in words, so the readiness wait after navigations
+# (runner/readiness.py, the plan's page_ready) never runs for it; this one runs
+# it after every navigation (vs_playwright.py's w and wl variants).
+
+
+def _login_words(password: str = PASSWORD) -> list[str]:
+    return [
+        "Go to /login",
+        f"Type '{EMAIL}' into the Email field",
+        f"Type '{password}' into the Password field",
+        "Click the Sign in button",
+    ]
+
+
+def _add_words(product: str) -> str:
+    return f"Click 'Add to cart' on the {product} card"
+
+
+def _shows(text: str) -> str:
+    return f"Verify the page shows '{text}'"
+
+
+WORDS: dict[str, list[str]] = {
+    "login_valid": [
+        *_login_words(),
+        "Verify the URL contains /catalog",
+        "Verify the heading says 'Catalog'",
+    ],
+    "login_wrong_password": [
+        *_login_words(password="wrong-password"),
+        _shows("Invalid email or password"),
+        "Verify the URL contains /login",
+    ],
+    "login_empty_fields": [
+        "Go to /login",
+        "Click the Sign in button",
+        _shows("Invalid email or password"),
+        "The page title should contain Login",
+    ],
+    "login_remember_me": [
+        "Go to /login",
+        f"Type '{EMAIL}' into the Email field",
+        f"Type '{PASSWORD}' into the Password field",
+        "Check Remember me",
+        "Click the Sign in button",
+        _shows("Cart (0)"),
+    ],
+    "logout": [
+        *_login_words(),
+        "Click the Sign out link",
+        "Verify the URL contains /login",
+        "Verify the heading says 'Sign in'",
+    ],
+    "login_returns_to_next": [
+        "Go to /cart",
+        "Verify the URL contains /login?next=/cart",
+        f"Type '{EMAIL}' into the Email field",
+        f"Type '{PASSWORD}' into the Password field",
+        "Click the Sign in button",
+        "Verify the URL contains /cart",
+        "Verify the heading says 'Your cart'",
+    ],
+    "add_to_cart_flash": [
+        *_login_words(),
+        _add_words("Blue Mug"),
+        _shows("Added Blue Mug to cart"),
+        _shows("Cart (1)"),
+    ],
+    "cart_two_products_total": [
+        *_login_words(),
+        _add_words("Blue Mug"),
+        _add_words("Notebook"),
+        _shows("Cart (2)"),
+        "Click the Cart link",
+        _shows("Total: $18.00"),
+    ],
+    "cart_same_product_twice": [
+        *_login_words(),
+        _add_words("Green Tea"),
+        _add_words("Green Tea"),
+        "Go to /cart",
+        _shows("Green Tea"),
+        _shows("Total: $17.00"),
+    ],
+    "cart_total_three_items": [
+        *_login_words(),
+        _add_words("Blue Mug"),
+        _add_words("Red Mug"),
+        _add_words("Coffee Beans"),
+        "Go to /cart",
+        _shows("Total: $39.00"),
+    ],
+    "cart_remove_item": [
+        *_login_words(),
+        _add_words("Pen Set"),
+        "Go to /cart",
+        "Click the Remove button",
+        _shows("Your cart is empty"),
+    ],
+    "cart_empty": [
+        *_login_words(),
+        "Go to /cart",
+        _shows("Your cart is empty"),
+        _shows("Cart (0)"),
+    ],
+    "checkout_places_order": [
+        *_login_words(),
+        _add_words("Notebook"),
+        "Go to /checkout",
+        "Type 'Ada Lovelace' into the Full name field",
+        "Type '1 Analytical Way' into the Address field",
+        "Type 'London' into the City field",
+        "Click the Place order button",
+        _shows("Order number: ORD-"),
+    ],
+    "checkout_requires_name": [
+        *_login_words(),
+        _add_words("Coffee Beans"),
+        "Go to /checkout",
+        "Type '1 Analytical Way' into the Address field",
+        "Click the Place order button",
+        _shows("Full name is required"),
+    ],
+    "checkout_requires_city": [
+        *_login_words(),
+        _add_words("Coffee Beans"),
+        "Go to /checkout",
+        "Type 'Ada Lovelace' into the Full name field",
+        "Type '1 Analytical Way' into the Address field",
+        "Click the Place order button",
+        _shows("City is required"),
+    ],
+    "checkout_express_keeps_choices": [
+        *_login_words(),
+        _add_words("Red Mug"),
+        "Go to /checkout",
+        "Select 'Germany' from the Country dropdown",
+        "Check Express shipping",
+        "Click the Place order button",
+        _shows("Full name is required"),
+    ],
+    "checkout_needs_items": [
+        *_login_words(),
+        "Go to /checkout",
+        "Verify the URL contains /cart",
+        _shows("empty"),
+    ],
+    "search_mugs": [
+        *_login_words(),
+        "Type 'mug' into the Search products field",
+        "Click the Search button",
+        _shows("Blue Mug"),
+        _shows("Red Mug"),
+    ],
+    "search_no_results": [
+        *_login_words(),
+        "Type 'teapot' into the Search products field",
+        "Press Enter in the Search products field",
+        _shows('No products match "teapot"'),
+    ],
+    "catalog_prices_and_about": [
+        *_login_words(),
+        _shows("$8.50"),
+        "Click the About link",
+        "The page title should contain About",
+        _shows("Nothing here is real"),
+    ],
+}
+assert list(WORDS) == list(TESTS)
+WORDS_TESTS: dict[str, list[Step]] = {
+    name: [{"description": sentence} for sentence in sentences] for name, sentences in WORDS.items()
+}
+
 # --- translation to Playwright -----------------------------------------------------------
 
 

@@ -18,6 +18,11 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
   a1  bugbrain as a, on test cases that never ran before (informational): each
       round seeds new ones, so every element step reads its fingerprint for
       self-healing, which later runs skip while the stored one is recent
+  w   bugbrain as a, on the same tests written in plain English
+      (``shop_plan.WORDS``), with the default ``page_ready: "network_quiet"``:
+      the first step in words after each navigation waits for a quiet network
+  wl  w with ``page_ready: "load"`` (the load event only); w/wl is what the
+      quiet wait costs (a's steps are explicit: it never waits)
 
 Every variant launches the same Chromium with the same arguments, viewport and
 timeouts, and starts a process of its own, so start-up counts for all, with one
@@ -61,6 +66,10 @@ class Run:
     test_ms: float | None = None  # time inside the tests, as the runner itself reports it
     errors: list[str] = field(default_factory=list)
     cpu: float | None = None  # CPU seconds of every process involved
+    # Steps that waited for the page to be ready (runner/readiness.py), and the
+    # sum of their ready_ms: what the readiness wait took in this run.
+    waits: int | None = None
+    ready_ms: int | None = None
 
 
 def _children_cpu() -> float:
@@ -90,6 +99,14 @@ def run_bugbrain(api: common.Api, server_pid: int, project_id: str, plan_id: str
     errors = [f"{t['name']}: {t.get('error')}" for t in tests if t["status"] != "passed"]
     if answer["status"] != "completed":
         errors.insert(0, f"execution {answer['status']}: {answer.get('failure_message')}")
+    # Read after the timing: the full results, for the readiness waits of the steps.
+    full = api.call("GET", f"/api/v1/executions/{answer['id']}/results")
+    waited = [
+        step["ready_ms"]
+        for test in full["test_results"]
+        for step in test.get("steps") or []
+        if step.get("ready_ms") is not None
+    ]
     return Run(
         seconds,
         passed,
@@ -97,6 +114,8 @@ def run_bugbrain(api: common.Api, server_pid: int, project_id: str, plan_id: str
         test_ms=sum(t.get("duration_ms") or 0 for t in tests),
         errors=errors,
         cpu=cpu,
+        waits=len(waited),
+        ready_ms=sum(waited),
     )
 
 
@@ -155,6 +174,15 @@ def run_pytest(directory: Path, shop_url: str, *extra: str) -> Run:
     return Run(seconds, passed, failed, errors=errors, cpu=cpu)
 
 
+def _readiness(runs: list[Run]) -> str:
+    waited = [r for r in runs if r.waits]
+    if not waited:
+        return "—"
+    steps = common.median([float(r.waits or 0) for r in waited])
+    total = common.median([float(r.ready_ms or 0) for r in waited])
+    return f"{steps:.0f}, {total / 1000:.2f} s"
+
+
 def write_baselines(directory: Path) -> Path:
     script = directory / "pw_script.py"
     script.write_text(shop_plan.async_script(shop_plan.TESTS))
@@ -183,13 +211,18 @@ def main() -> int:
     parser.add_argument(
         "--no-first-run", action="store_true", help="skip the never-ran-before variant"
     )
+    parser.add_argument(
+        "--no-words", action="store_true", help="skip the plain-English variants (w, wl)"
+    )
     parser.add_argument("--keep", type=Path, help="also copy the generated baselines here")
     args = parser.parse_args()
 
     info = common.print_machine()
     total = len(shop_plan.TESTS)
     steps = sum(len(s) for s in shop_plan.TESTS.values())
-    print(f"{total} tests, {steps} steps; {args.rounds} rounds (+{args.warmup} warm-up)\n")
+    words = sum(len(s) for s in shop_plan.WORDS.values())
+    print(f"{total} tests, {steps} steps ({words} in the plain-English plan);", end=" ")
+    print(f"{args.rounds} rounds (+{args.warmup} warm-up)\n")
 
     with common.stack(workers=1) as env:
         base = env.shop.url
@@ -263,6 +296,38 @@ def main() -> int:
                 return run_bugbrain(env.api, server_pid, fresh_project, fresh_plan)
 
             variants["a1"] = ("bugbrain (screenshots disabled, first run)", first_run)
+        if not args.no_words:
+            words_project, plan_w = common.seed_plan(
+                env.api,
+                base,
+                shop_plan.WORDS_TESTS,
+                name="bench words",
+                screenshot_mode="disabled",
+                parallelism=1,
+            )
+            words_cases = env.api.call("GET", f"/api/v1/test-plans/{plan_w}")["test_case_ids"]
+            plan_wl = str(
+                env.api.call(
+                    "POST",
+                    "/api/v1/test-plans",
+                    {
+                        "project_id": words_project,
+                        "name": "bench words load",
+                        "test_case_ids": words_cases,
+                        "screenshot_mode": "disabled",
+                        "parallelism": 1,
+                        "page_ready": "load",
+                    },
+                )["id"]
+            )
+            variants["w"] = (
+                "bugbrain, plain English (page_ready network_quiet)",
+                lambda: run_bugbrain(env.api, server_pid, words_project, plan_w),
+            )
+            variants["wl"] = (
+                "bugbrain, plain English (page_ready load)",
+                lambda: run_bugbrain(env.api, server_pid, words_project, plan_wl),
+            )
         runs: dict[str, list[Run]] = {key: [] for key in variants}
         for round_no in range(-args.warmup, args.rounds):
             label = "warm-up" if round_no < 0 else f"round {round_no + 1}/{args.rounds}"
@@ -291,6 +356,7 @@ def main() -> int:
                 f"{min(r.seconds for r in rs):.2f} to {max(r.seconds for r in rs):.2f} s",
                 f"{common.median(inside) / 1000:.2f} s" if inside else "—",
                 f"{common.median(cpu):.1f} s" if cpu else "—",
+                _readiness(rs),
                 ", ".join(f"{r.passed}/{total}" for r in rs),
             ]
         )
@@ -301,6 +367,7 @@ def main() -> int:
         "range",
         "median in-test",
         "median CPU",
+        "readiness waits: steps, sum of ready_ms (median)",
         "passed per round",
     ]
 
@@ -329,6 +396,9 @@ def main() -> int:
         ratios += [ratio_row("as", base, None) for base in ("c", "ct") if base in med]
     if "a1" in med:
         ratios += [ratio_row("a1", "b", None), ratio_row("a1", "c", None)]
+    if "w" in med:
+        ratios += [ratio_row("w", "wl", None), ratio_row("w", "b", None)]
+        ratios += [ratio_row("wl", "b", None), ratio_row("w", "a", None)]
     ratio_headers = ["ratio", "of medians", "median of per-round", "target", ""]
     print()
     print(common.table(headers, rows))

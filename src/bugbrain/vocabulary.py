@@ -179,6 +179,14 @@ class HealingMode(StrEnum):
     AUTO = "auto"
 
 
+class PageReady(StrEnum):
+    """What a step given in words waits for after a navigation (``runner/readiness.py``):
+    the ``load`` event, or that and then a short network-quiet window."""
+
+    LOAD = "load"
+    NETWORK_QUIET = "network_quiet"
+
+
 class LocatorSource(StrEnum):
     """Where the selector a step used came from."""
 

@@ -1042,6 +1042,14 @@ PLAN_ROWS = [
     invalid("plan retries 6", "POST", PLANS, "retries", body={**PLAN, "retries": 6}),
     invalid("plan healing always", "POST", PLANS, "healing", body={**PLAN, "healing": "always"}),
     invalid(
+        "plan page_ready networkidle",
+        "POST",
+        PLANS,
+        "page_ready",
+        body={**PLAN, "page_ready": "networkidle"},
+    ),
+    invalid("plan page_ready null", "POST", PLANS, "page_ready", body={**PLAN, "page_ready": None}),
+    invalid(
         "plan unknown test case id",
         "POST",
         PLANS,
@@ -1112,6 +1120,13 @@ PLAN_ROWS = [
         f"{PLANS}/$plan",
         "test_case_ids[0]",
         body={"test_case_ids": ["$other_case"]},
+    ),
+    invalid(
+        "plan patch page_ready LOAD",
+        "PATCH",
+        f"{PLANS}/$plan",
+        "page_ready",
+        body={"page_ready": "LOAD"},
     ),
     invalid(
         "plan patch browser firefox",

@@ -295,6 +295,7 @@ def test_parse_spec_defaults_and_coercion() -> None:
     spec = parse_spec(_spec(variables={"n": 3, "z": None}))
     assert spec.parallelism == 1
     assert spec.screenshot_mode == "every_step"
+    assert spec.page_ready == "network_quiet"
     assert spec.headless is True
     assert spec.base_url is None
     assert spec.chromium_path is None
@@ -308,6 +309,7 @@ def test_parse_spec_defaults_and_coercion() -> None:
         ({"execution_id": ""}, "execution_id"),
         ({"tests": "nope"}, "tests: expected a list"),
         ({"screenshot_mode": "sometimes"}, "screenshot_mode"),
+        ({"page_ready": "networkidle"}, "page_ready: expected one of"),
         ({"parallelism": 0}, "parallelism: must be >= 1"),
         ({"parallelism": "2"}, "parallelism: expected an integer"),
         ({"headless": "yes"}, "headless: expected a boolean"),
@@ -337,6 +339,7 @@ def test_parse_spec_reads_what_the_old_parser_read() -> None:
         screenshot_mode="",
         healing=None,
         trace_mode="",
+        page_ready="",
         base_url=7,
         variables={"flag": True, "n": None},
         tests=[
@@ -355,6 +358,7 @@ def test_parse_spec_reads_what_the_old_parser_read() -> None:
         "suggest",
         "on_failure",
     )
+    assert spec.page_ready == "network_quiet"
     assert spec.base_url == "7"
     assert dict(spec.variables) == {"flag": "True", "n": ""}
     (test,) = spec.tests

@@ -28,6 +28,7 @@ ENUMS: tuple[type[StrEnum], ...] = (
     v.ScreenshotMode,
     v.TraceMode,
     v.HealingMode,
+    v.PageReady,
     v.LocatorSource,
 )
 WORDS = frozenset(member.value for enum in ENUMS for member in enum)

@@ -27,6 +27,9 @@ class StepResult(TypedDict):
     actual: str | None
     screenshot: str | None
     url: str | None
+    # The first step in words after a navigation: how long it waited for the page
+    # to be ready (runner/readiness.py). Absent when it did not wait.
+    ready_ms: NotRequired[int]
     # What the step acted on: the explicit selector, or what its words resolved to.
     resolved_selector: NotRequired[str | None]
     # None when no element is involved.

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bugbrain.vocabulary import HealingMode, ScreenshotMode, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, TraceMode
 
 
 class SpecError(ValueError):
@@ -98,7 +98,9 @@ class TestSpec(_Frozen):
         return data
 
 
-_DEFAULTED_BY_BLANK = frozenset({"browser", "screenshot_mode", "trace_mode", "healing"})
+_DEFAULTED_BY_BLANK = frozenset(
+    {"browser", "screenshot_mode", "trace_mode", "healing", "page_ready"}
+)
 
 
 def _position(test: Mapping[str, Any], index: int) -> Any:
@@ -126,6 +128,8 @@ class RunSpec(_Frozen):
     trace_snapshots: StrictBool = False
     retries: Annotated[StrictInt, Field(ge=0)] = 0
     healing: HealingMode = HealingMode.SUGGEST
+    # What a step in words waits for after a navigation (runner/readiness.py).
+    page_ready: PageReady = PageReady.NETWORK_QUIET
 
     @model_validator(mode="before")
     @classmethod

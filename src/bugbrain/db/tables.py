@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from bugbrain.vocabulary import HealingMode, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, TraceMode
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -129,6 +129,7 @@ test_plans = sa.Table(
     sa.Column("trace_mode", sa.String(20), nullable=False, server_default=TraceMode.ON_FAILURE),
     sa.Column("trace_snapshots", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("healing", sa.String(20), nullable=False, server_default=HealingMode.SUGGEST),
+    sa.Column("page_ready", sa.String(20), nullable=False, server_default=PageReady.NETWORK_QUIET),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
 )

@@ -80,6 +80,12 @@ async def quietly(page: Page, call: Callable[[], Awaitable[T]]) -> T:
     return await bounded(_internal(page, call))
 
 
+async def internally(page: Page, call: Callable[[], Awaitable[T]]) -> T:
+    """``await call()`` as internal calls, without ``quietly``'s time limit: for
+    waits that carry a limit of their own (``wait_for_load_state(timeout=…)``)."""
+    return await _internal(page, call)
+
+
 async def _internal(page: Page, call: Callable[[], Awaitable[T]]) -> T:
     impl: Any = getattr(page, "_impl_obj", None)
     result: T

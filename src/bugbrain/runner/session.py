@@ -19,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from bugbrain.contract.events import Emit
 from bugbrain.contract.results import StepResult, TestResult
 from bugbrain.contract.spec import RunSpec, StepSpec, TestSpec
-from bugbrain.runner import errors, evidence, failure_context, plan_step
+from bugbrain.runner import errors, evidence, failure_context, plan_step, readiness
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import perform as act
 from bugbrain.runner.errors import StepFailure
@@ -251,12 +251,13 @@ class Session:
         try:
             files = _file_names(test.steps)
             camera = Camera(page) if page is not None else None
+            ready = self._readiness(page, test)
             for step, file_name in zip(test.steps, files, strict=True):
                 if page is None or camera is None or result["status"] == TestStatus.FAILED:
                     step_result = _step_result(step, *_preview(step, self.variables))
                 else:
                     step_result = await self._run_step(
-                        page, camera, guard, rel_dir, step, file_name
+                        page, camera, guard, ready, rel_dir, step, file_name
                     )
                     _take_step(result, step_result)
                 result["steps"].append(step_result)
@@ -315,11 +316,20 @@ class Session:
             return None
         return rel
 
+    def _readiness(self, page: Page | None, test: TestSpec) -> readiness.PageReadiness | None:
+        """The page's readiness waits; listening only if a step is in words."""
+        if page is None or not any(plan_step.uses_words(s) for s in test.steps):
+            return None
+        ready = readiness.PageReadiness(page, self.spec.page_ready, self.ctx)
+        ready.attach()
+        return ready
+
     async def _run_step(
         self,
         page: Page,
         camera: Camera,
         guard: UrlGuard,
+        ready: readiness.PageReadiness | None,
         rel_dir: str,
         step: StepSpec,
         file_name: str,
@@ -328,7 +338,10 @@ class Session:
         selector, value = step.selector, step.value
         result = _step_result(step, selector, value)
         action = result["action"]
+        words = ready if ready is not None and plan_step.uses_words(step) else None
         try:
+            if words is not None and (waited := await words.settle(step)) is not None:
+                result["ready_ms"] = waited
             planned = await plan_step.plan(
                 page, step, self.variables, self.spec.element_wait_timeout_ms
             )
@@ -339,6 +352,8 @@ class Session:
             if planned.match is not None:
                 result["match"] = planned.match
             if not planned.done:
+                if words is not None:
+                    await words.usable(action, selector)
                 selector = await act.perform(page, step, planned, result, self.spec, self.ctx)
             result["status"] = TestStatus.PASSED
         except StepFailure as failure:
@@ -417,7 +432,9 @@ class Session:
             # capture screenshot"; often in the headless shell): let the new page
             # load, then take Playwright's way, which waits for a frame itself.
             with contextlib.suppress(Exception):
-                await page.wait_for_load_state("load", timeout=_SCREENSHOT_TIMEOUT_MS)
+                await page.wait_for_load_state(
+                    "load", timeout=_SCREENSHOT_TIMEOUT_MS
+                )  # not vocabulary: Playwright's
         try:
             await camera.capture_when_ready(path, _SCREENSHOT_TIMEOUT_MS)
             return rel

@@ -186,6 +186,10 @@ class StepResult(ResponseModel):
     resolved_selector: str | None = Field(description="What was acted on.")
     selector_source: str | None = Field(description="`explicit`, `cache` or `semantic`.")
     duration_ms: int | None
+    ready_ms: Annotated[int | None, NOT_NULL] = omitted(
+        "The first step in words after a navigation: how long of `duration_ms` it "
+        "waited for the page to be ready (the plan's `page_ready`)."
+    )
     url: str | None = Field(description="The page's URL after the step.")
     error: OptionalStr = omitted()
     error_type: OptionalStr = omitted()

@@ -16,7 +16,7 @@ from bugbrain.schemas.common import (
     Timestamp,
     omitted,
 )
-from bugbrain.vocabulary import HealingMode, ScreenshotMode, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, TraceMode
 
 Retries = Annotated[StrictInt, Field(ge=0, le=5), WHOLE]
 Browser = Literal["chromium"]
@@ -46,6 +46,11 @@ class TestPlanCreate(RequestModel):
     trace_mode: TraceMode = TraceMode.ON_FAILURE
     trace_snapshots: StrictBool = False
     healing: HealingMode = HealingMode.SUGGEST
+    page_ready: PageReady = Field(
+        default=PageReady.NETWORK_QUIET,
+        description="What the first step in words after a navigation waits for: the "
+        "`load` event, or that and a short network-quiet window (at most 2 s).",
+    )
 
 
 class TestPlanUpdate(RequestModel):
@@ -63,6 +68,7 @@ class TestPlanUpdate(RequestModel):
     trace_mode: Annotated[TraceMode | None, NOT_NULL] = omitted()
     trace_snapshots: Annotated[StrictBool | None, NOT_NULL] = omitted()
     healing: Annotated[HealingMode | None, NOT_NULL] = omitted()
+    page_ready: Annotated[PageReady | None, NOT_NULL] = omitted()
 
 
 # ---- responses ----------------------------------------------------------------
@@ -83,6 +89,7 @@ class TestPlan(ResponseModel):
     trace_mode: Annotated[TraceMode, Strict(False)]
     trace_snapshots: bool
     healing: Annotated[HealingMode, Strict(False)]
+    page_ready: Annotated[PageReady, Strict(False)]
     created_at: Timestamp
     updated_at: Timestamp
 

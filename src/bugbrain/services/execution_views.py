@@ -124,6 +124,7 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         "url": step.get("url"),
     }
     for key in (
+        "ready_ms",
         "error",
         "error_type",
         "expected",

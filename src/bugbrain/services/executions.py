@@ -91,6 +91,7 @@ def build_spec(
         "trace_mode": plan["trace_mode"],
         "trace_snapshots": plan["trace_snapshots"],
         "healing": plan["healing"],
+        "page_ready": plan["page_ready"],
         "base_url": env.get("base_url") or project["base_url"],
         "variables": variables,
         "tests": tests,

@@ -25,6 +25,7 @@ SETTINGS_FIELDS = (
     "trace_mode",
     "trace_snapshots",
     "healing",
+    "page_ready",
 )
 
 
