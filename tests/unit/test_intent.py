@@ -518,6 +518,8 @@ CASES = [
         count=2,
     ),
     c("Verify the cart has 1 item", "assert_count", T("item", "listitem", within="cart"), count=1),
+    c("Verify 'Buy milk' is listed", "assert_visible", Q("Buy milk")),
+    c("Verify 'Buy milk' is not listed", "assert_hidden", Q("Buy milk")),
     # "<list> is empty": none of its items (a table's rows)
     c(
         "Verify the todo list is empty",

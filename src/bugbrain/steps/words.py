@@ -100,7 +100,7 @@ NON_TARGET = re.compile(
 
 # --------------------------------------------------------------------------- assertion phrasing
 
-VIS = r"(?:visible|displayed|shown|present|showing|on (?:the )?(?:page|screen))"
+VIS = r"(?:visible|displayed|shown|present|showing|listed|on (?:the )?(?:page|screen))"
 BE = r"(?:is|are|should be|must be|will be|to be|be|becomes?|should become)"
 POS_VIS = rf"(?:{BE} {VIS}|(?:should |must |will |to )?(?:appears?|exists?|shows? up))"
 NEG_VIS = (
