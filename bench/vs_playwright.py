@@ -21,6 +21,9 @@ The same 20 demo-shop tests (bench/shop_plan.py) run, interleaved, round after r
   w   bugbrain as a, on the same tests written in plain English
       (``shop_plan.WORDS``), with the default ``page_ready: "network_quiet"``:
       the first step in words after each navigation waits for a quiet network
+  w+  w with ``screenshot_mode: "every_step"`` (informational; with a+): a words
+      step's search for its target only reads the page, so the step before's
+      screenshot is taken meanwhile (runner/screenshots.py ``Shutter``)
   wl  w with ``page_ready: "load"`` (the load event only); w/wl is what the
       quiet wait costs (a's steps are explicit: it never waits)
 
@@ -328,6 +331,24 @@ def main() -> int:
                 "bugbrain, plain English (page_ready load)",
                 lambda: run_bugbrain(env.api, server_pid, words_project, plan_wl),
             )
+            if not args.no_every_step:
+                plan_wplus = str(
+                    env.api.call(
+                        "POST",
+                        "/api/v1/test-plans",
+                        {
+                            "project_id": words_project,
+                            "name": "bench words every_step",
+                            "test_case_ids": words_cases,
+                            "screenshot_mode": "every_step",
+                            "parallelism": 1,
+                        },
+                    )["id"]
+                )
+                variants["w+"] = (
+                    "bugbrain, plain English (every_step screenshots)",
+                    lambda: run_bugbrain(env.api, server_pid, words_project, plan_wplus),
+                )
         runs: dict[str, list[Run]] = {key: [] for key in variants}
         for round_no in range(-args.warmup, args.rounds):
             label = "warm-up" if round_no < 0 else f"round {round_no + 1}/{args.rounds}"
@@ -399,6 +420,8 @@ def main() -> int:
     if "w" in med:
         ratios += [ratio_row("w", "wl", None), ratio_row("w", "b", None)]
         ratios += [ratio_row("wl", "b", None), ratio_row("w", "a", None)]
+    if "w+" in med:
+        ratios += [ratio_row("w+", "w", None)]
     ratio_headers = ["ratio", "of medians", "median of per-round", "target", ""]
     print()
     print(common.table(headers, rows))

@@ -77,6 +77,9 @@ SUBMITTING: Final = frozenset({A.CLICK, A.PRESS, A.CHECK})
 HIDDEN_OK: Final = frozenset(
     {A.ASSERT_HIDDEN, A.WAIT_HIDDEN, A.ASSERT_TEXT, A.ASSERT_NOT_TEXT, A.ASSERT_VALUE}
 )
+# Actions that only look at the page: the step before's screenshot may still be
+# being taken while they run (runner/screenshots.py), as it shows nothing of theirs.
+LOOKS_ONLY: Final = ASSERTIONS | frozenset({A.WAIT, A.WAIT_HIDDEN})
 # Presence checks: several equally good visible matches all satisfy them.
 PRESENCE_CHECKS: Final = frozenset({A.ASSERT_VISIBLE, A.WAIT})
 # Checks about the page's content, and about the page itself.

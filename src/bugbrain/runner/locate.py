@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -42,6 +43,8 @@ _PARTIAL_GRACE_S: Final = 1.0
 # Hovered at most, nearest first, to reveal a control shown only on hover.
 _MAX_HOVERS: Final = 3
 _HOVER_TIMEOUT_MS: Final = 1000
+# Awaited before the page is changed (runner/screenshots.py ``Shutter.settle``).
+BeforeChange = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,12 @@ async def resolve(
     action: str,
     timeout_ms: int,
     cached_selector: str | None = None,
+    before_change: BeforeChange | None = None,
 ) -> Resolved:
     """The one element ``target`` means for ``action``.
+
+    ``before_change`` is awaited before the search changes the page (a hover that
+    reveals a hidden control), so a screenshot still being taken shows none of it.
 
     Raises StepFailure: ``ambiguous_target`` (several equally good matches, at once),
     ``element_not_found`` (nothing matches within ``timeout_ms``, with the closest
@@ -89,14 +96,22 @@ async def resolve(
         hit = await _from_cache(page, cached_selector, action)
         if hit is not None:
             return hit
-    return await _Search(page, target, action, timeout_ms).run()
+    return await _Search(page, target, action, timeout_ms, before_change).run()
 
 
 class _Search:
     """One resolve: snapshots every ``_POLL_S`` until a decision holds or time is up."""
 
-    def __init__(self, page: Page, target: Target, action: str, timeout_ms: int) -> None:
+    def __init__(
+        self,
+        page: Page,
+        target: Target,
+        action: str,
+        timeout_ms: int,
+        before_change: BeforeChange | None,
+    ) -> None:
         self.page, self.target, self.action, self.timeout_ms = page, target, action, timeout_ms
+        self.before_change = before_change
         self.loop = asyncio.get_running_loop()
         self.deadline = self.loop.time() + max(0, timeout_ms) / 1000
         self.partial_until = self.loop.time() + _PARTIAL_GRACE_S
@@ -126,6 +141,8 @@ class _Search:
         chosen = decision.chosen
         if decision.kind == "hidden" and chosen is not None and self._may_hover():
             self.hovered = True
+            if self.before_change is not None:
+                await self.before_change()
             self.revealed_by = await _reveal(self.page, chosen)
             if self.revealed_by is not None:
                 self.look_now = True  # it should show now: the next look finds it

@@ -64,7 +64,15 @@ def uses_words(step: StepSpec) -> bool:
     return reads_words(step, step.description)
 
 
-async def plan(page: Page, step: StepSpec, variables: dict[str, str], timeout_ms: int) -> Planned:
+async def plan(
+    page: Page,
+    step: StepSpec,
+    variables: dict[str, str],
+    timeout_ms: int,
+    before_change: locate.BeforeChange | None = None,
+) -> Planned:
+    """What ``step`` does, on the live page when it is in words. Only reads the
+    page, except a hover that reveals a hidden target, after ``before_change``."""
     if not uses_words(step):
         return _explicit(step, variables)
     intent = _parse(step.description or "")
@@ -73,7 +81,9 @@ async def plan(page: Page, step: StepSpec, variables: dict[str, str], timeout_ms
         intent = dataclasses.replace(intent, action=normalize_action(step.action), value=value)
     value = _sub(intent.value, variables)
     target = _substituted_target(intent.target, variables)
-    return await _resolve(page, intent, target, value, step.cached_selector, timeout_ms)
+    return await _resolve(
+        page, intent, target, value, step.cached_selector, timeout_ms, before_change
+    )
 
 
 def _explicit(step: StepSpec, variables: dict[str, str]) -> Planned:
@@ -114,6 +124,7 @@ async def _resolve(
     value: str | None,
     cached: str | None,
     timeout_ms: int,
+    before_change: locate.BeforeChange | None,
 ) -> Planned:
     action = intent.action
     if action == Action.ASSERT_COUNT:
@@ -151,6 +162,11 @@ async def _resolve(
             raise
         return Planned(action, found.selector, value, found.source, match=found.evidence())
     found = await locate.resolve(
-        page, target, action=action, timeout_ms=timeout_ms, cached_selector=cached
+        page,
+        target,
+        action=action,
+        timeout_ms=timeout_ms,
+        cached_selector=cached,
+        before_change=before_change,
     )
     return Planned(action, found.selector, value, found.source, match=found.evidence())

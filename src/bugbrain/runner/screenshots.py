@@ -6,18 +6,27 @@ records DOM snapshots before and after, and it encodes a compact PNG.
 ``Page.captureScreenshot`` with ``optimizeForSpeed`` skips both (21-33 ms
 against 36-45 ms untraced, docs/benchmarks.md), for PNGs about half again as
 large. The file is written off the event loop.
+
+A capture still costs ~25 ms of a step's time, most of it Chromium compositing,
+copying and encoding a whole frame (CPU, not waiting: docs/benchmarks.md), and
+it cannot overlap whatever changes the page next without risking a later
+state than the step's own. ``Shutter`` lets it overlap what only reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
-from typing import Final
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
 
 from playwright.async_api import CDPSession, Page
 
 _PARAMS: Final = {"format": "png", "optimizeForSpeed": True}
+log = logging.getLogger(__name__)
+
 # An archive holds every image of the page; past this it is not kept.
 MAX_ARCHIVE_BYTES: Final = 25 * 1024 * 1024
 
@@ -61,3 +70,42 @@ def _write(path: str, data: bytes) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as fh:
         fh.write(data)
+
+
+class Shutter:
+    """A passed step's screenshot, taken while the next step only looks.
+
+    While the next step only reads the page (an assertion, a wait, finding its
+    target in words) the capture runs beside it; whatever would change the page
+    (an action, a hover, leaving it) first waits for it (``settle``), so a step's
+    screenshot never shows a later step's doing. One capture at a time.
+    """
+
+    def __init__(self) -> None:
+        self._pending: asyncio.Task[None] | None = None
+
+    async def start(
+        self,
+        capture: Coroutine[Any, Any, str | None],
+        developed: Callable[[str | None], None],
+    ) -> None:
+        """Take ``capture`` in the background; ``developed`` then gets what it made."""
+        await self.settle()
+        self._pending = asyncio.ensure_future(_develop(capture, developed))
+
+    async def settle(self) -> None:
+        """Wait for the capture under way, if any, and its ``developed``."""
+        task, self._pending = self._pending, None
+        if task is not None:
+            await task
+
+
+async def _develop(
+    capture: Coroutine[Any, Any, str | None], developed: Callable[[str | None], None]
+) -> None:
+    try:
+        taken = await capture
+    except Exception:  # a bug in the capture must not lose the step's result
+        log.exception("screenshot failed")
+        taken = None
+    developed(taken)

@@ -10,6 +10,8 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -23,7 +25,7 @@ from bugbrain.runner import errors, evidence, failure_context, plan_step, readin
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import perform as act
 from bugbrain.runner.errors import StepFailure
-from bugbrain.runner.screenshots import Camera
+from bugbrain.runner.screenshots import Camera, Shutter
 from bugbrain.runner.step_context import StepContext
 from bugbrain.runner.url_guard import UrlGuard
 from bugbrain.steps.rules import (
@@ -34,7 +36,7 @@ from bugbrain.steps.rules import (
     step_display_name,
     substitute,
 )
-from bugbrain.vocabulary import StepErrorType, TestStatus, TraceMode
+from bugbrain.vocabulary import LOOKS_ONLY, StepErrorType, TestStatus, TraceMode
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,19 @@ def _take_step(result: TestResult, step: StepResult) -> None:
         result["screenshot"] = step["screenshot"]
     elif step["screenshot"]:
         result["screenshot"] = step["screenshot"]
+
+
+@dataclass(frozen=True)
+class _StepRun:
+    """What every step of one test attempt runs with."""
+
+    page: Page
+    camera: Camera
+    shutter: Shutter
+    guard: UrlGuard
+    ready: readiness.PageReadiness | None
+    rel_dir: str
+    file_name: str
 
 
 class Session:
@@ -242,6 +257,7 @@ class Session:
         }
         context: BrowserContext | None = None
         page: Page | None = None
+        shutter = Shutter()
         try:
             context, page = await self._open_page(recorder, guard)
         except Exception as exc:  # noqa: BLE001 - whatever it is, this test fails and the next runs
@@ -252,14 +268,9 @@ class Session:
             files = _file_names(test.steps)
             camera = Camera(page) if page is not None else None
             ready = self._readiness(page, test)
-            for step, file_name in zip(test.steps, files, strict=True):
-                if page is None or camera is None or result["status"] == TestStatus.FAILED:
-                    step_result = _step_result(step, *_preview(step, self.variables))
-                else:
-                    step_result = await self._run_step(
-                        page, camera, guard, ready, rel_dir, step, file_name
-                    )
-                    _take_step(result, step_result)
+
+            def record(step_result: StepResult) -> None:
+                _take_step(result, step_result)
                 result["steps"].append(step_result)
                 self.emit(
                     {
@@ -269,6 +280,14 @@ class Session:
                         "step": step_result,
                     }
                 )
+
+            for step, file_name in zip(test.steps, files, strict=True):
+                if page is None or camera is None or result["status"] == TestStatus.FAILED:
+                    record(_step_result(step, *_preview(step, self.variables)))
+                else:
+                    run = _StepRun(page, camera, shutter, guard, ready, rel_dir, file_name)
+                    await self._run_step(run, step, record)
+            await shutter.settle()
             if page is not None and camera is not None and guard.refused is not None:
                 # It went there after the last step's check: fail the test all the same.
                 await self._blank(page, camera, guard)
@@ -286,6 +305,8 @@ class Session:
                 archive = await self._archive(camera, rel_dir)
                 recorder.evidence["page_archive"] = self._unless_refused(guard, archive)
         finally:
+            with contextlib.suppress(Exception):  # already logged; the context closes anyway
+                await shutter.settle()
             if context is not None:
                 failed = result["status"] == TestStatus.FAILED
                 trace = await self._finish_trace(context, rel_dir, failed, guard)
@@ -325,25 +346,70 @@ class Session:
         return ready
 
     async def _run_step(
-        self,
-        page: Page,
-        camera: Camera,
-        guard: UrlGuard,
-        ready: readiness.PageReadiness | None,
-        rel_dir: str,
-        step: StepSpec,
-        file_name: str,
-    ) -> StepResult:
+        self, run: _StepRun, step: StepSpec, record: Callable[[StepResult], None]
+    ) -> None:
+        """Run ``step`` and ``record`` its result: at once, or when its screenshot,
+        taken while the next step only looks at the page, is ready."""
+        page, camera, guard = run.page, run.camera, run.guard
         start = time.monotonic()
-        selector, value = step.selector, step.value
-        result = _step_result(step, selector, value)
-        action = result["action"]
-        words = ready if ready is not None and plan_step.uses_words(step) else None
+        result = _step_result(step, step.selector, step.value)
+        action, selector, value = await self._act(run, step, result)
+        # The step before is recorded before this one, and its capture is done.
+        await run.shutter.settle()
+        # "selector" is the step as written; "resolved_selector" what its words became.
+        result["selector"] = step.selector if plan_step.uses_words(step) else selector
+        result["value"] = value
+        result["name"] = step_display_name(step.description, step.action, selector, value)
+        failed = result["status"] == TestStatus.FAILED
+        if failed and guard.refused is None:
+            result["context"] = await failure_context.capture(page, busy=camera.page_busy)
+        shoot = (
+            should_screenshot(self.spec.screenshot_mode, action, failed)
+            and not camera.page_busy
+            and guard.refused is None
+        )
+        if guard.refused is not None:
+            # The page went to a refused URL during the step: whatever it read
+            # may hold what was there. Keep none of it.
+            result = _step_result(step, *_preview(step, self.variables))
+            result["status"] = TestStatus.FAILED
+            result["error"], result["error_type"] = guard.message, StepErrorType.NAVIGATION_ERROR
+            await self._blank(page, camera, guard)
+        result["url"] = page.url  # a cached property: never raises
+        result["duration_ms"] = _elapsed_ms(start)
+        if not shoot:
+            record(result)
+            return
+        capture = self._screenshot(page, camera, run.rel_dir, run.file_name)
+        kept = result
+
+        def developed(rel: str | None) -> None:
+            # A refused page may have shown up while it was being taken.
+            kept["screenshot"] = self._unless_refused(guard, rel)
+            record(kept)
+
+        if failed:  # the test stops here: nothing to overlap
+            developed(await capture)
+        else:
+            await run.shutter.start(capture, developed)
+
+    async def _act(
+        self, run: _StepRun, step: StepSpec, result: StepResult
+    ) -> tuple[str, str | None, str | None]:
+        """Plan and perform ``step`` into ``result``: its status and error, and
+        what it became (action, selector, value)."""
+        page = run.page
+        action, selector, value = result["action"], step.selector, step.value
+        words = run.ready if run.ready is not None and plan_step.uses_words(step) else None
         try:
             if words is not None and (waited := await words.settle(step)) is not None:
                 result["ready_ms"] = waited
             planned = await plan_step.plan(
-                page, step, self.variables, self.spec.element_wait_timeout_ms
+                page,
+                step,
+                self.variables,
+                self.spec.element_wait_timeout_ms,
+                before_change=run.shutter.settle,
             )
             action, selector, value = planned.action, planned.selector, planned.value
             result["action"] = action
@@ -354,6 +420,8 @@ class Session:
             if not planned.done:
                 if words is not None:
                     await words.usable(action, selector)
+                if action not in LOOKS_ONLY:
+                    await run.shutter.settle()  # the step before's screenshot first
                 selector = await act.perform(page, step, planned, result, self.spec, self.ctx)
             result["status"] = TestStatus.PASSED
         except StepFailure as failure:
@@ -362,37 +430,14 @@ class Session:
             result["expected"], result["actual"] = failure.expected, failure.actual
         except quiet.PageNotResponding as exc:
             # Screenshots and the page archive would wait on it as long: none.
-            camera.page_busy = True
+            run.camera.page_busy = True
             result["status"] = TestStatus.FAILED
             result["error"], result["error_type"] = str(exc), StepErrorType.TIMEOUT
         except Exception as exc:
             log.exception("unexpected error in step %s", step.step_id)
             result["status"] = TestStatus.FAILED
             result["error"], result["error_type"] = errors.first_line(exc), StepErrorType.ERROR
-        # "selector" is the step as written; "resolved_selector" what its words became.
-        result["selector"] = step.selector if plan_step.uses_words(step) else selector
-        result["value"] = value
-        result["name"] = step_display_name(step.description, step.action, selector, value)
-        failed = result["status"] == TestStatus.FAILED
-        if failed and guard.refused is None:
-            result["context"] = await failure_context.capture(page, busy=camera.page_busy)
-        if (
-            should_screenshot(self.spec.screenshot_mode, action, failed)
-            and not camera.page_busy
-            and guard.refused is None
-        ):
-            result["screenshot"] = await self._screenshot(page, camera, rel_dir, file_name)
-        if guard.refused is not None:
-            # The page went to a refused URL during the step or its captures:
-            # whatever they read may hold what was there. Keep none of it.
-            self._unless_refused(guard, result["screenshot"])
-            result = _step_result(step, *_preview(step, self.variables))
-            result["status"] = TestStatus.FAILED
-            result["error"], result["error_type"] = guard.message, StepErrorType.NAVIGATION_ERROR
-            await self._blank(page, camera, guard)
-        result["url"] = page.url  # a cached property: never raises
-        result["duration_ms"] = _elapsed_ms(start)
-        return result
+        return action, selector, value
 
     async def _blank(self, page: Page, camera: Camera, guard: UrlGuard) -> None:
         """Leave the refused URL; a page that will not go is read no more."""
