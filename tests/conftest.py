@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import databases
 from tests.support.lab import create_lab_app
 from tests.support.servers import BugbrainServer, ShopServer
 
@@ -34,3 +35,8 @@ def bugbrain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BugbrainServe
     server.start()
     yield server
     server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """PostgreSQL runs: drop the databases the servers used."""
+    databases.drop_all()

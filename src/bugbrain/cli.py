@@ -42,6 +42,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bugbrain.worker.distributed import run_worker
+
+    settings = load_settings(
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        queues=",".join(args.queue) if args.queue else None,  # checked there
+    )
+    run_worker(settings, concurrency=args.concurrency, queues=settings.queue_names)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    _open_engine(args).dispose()  # opening migrates
+    print("database is at the latest schema")
+    return 0
+
+
 def _open_engine(args: argparse.Namespace) -> Engine:
     from bugbrain.db.engine import create_engine
     from bugbrain.db.migrate import upgrade
@@ -152,14 +169,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bugbrain {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the API server with in-process workers")
+    serve = sub.add_parser("serve", help="run the API server (and, unless --workers 0, workers)")
     serve.add_argument("--host", help="bind address (env BUGBRAIN_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env BUGBRAIN_PORT, default 8000)")
     serve.add_argument(
-        "--workers", type=int, help="concurrent executions (env BUGBRAIN_WORKERS, default 2)"
+        "--workers",
+        type=int,
+        help="concurrent executions (env BUGBRAIN_WORKERS, default 2); 0: the API alone, "
+        "with `bugbrain worker` processes running them (PostgreSQL)",
     )
     _data_dir_arg(serve)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker", help="run executions from the job queue (PostgreSQL), on any host"
+    )
+    worker.add_argument("--concurrency", type=int, default=1, help="executions at once (default 1)")
+    worker.add_argument(
+        "--queue",
+        action="append",
+        metavar="Q",
+        help="take executions of plans sent to queue Q (repeatable; env BUGBRAIN_QUEUES, "
+        "default 'executions')",
+    )
+    _data_dir_arg(worker)
+    worker.set_defaults(func=cmd_worker)
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    db_upgrade = db.add_parser(
+        "upgrade", help="apply every migration (the job queue's too, on PostgreSQL)"
+    )
+    _data_dir_arg(db_upgrade)
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True

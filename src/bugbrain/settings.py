@@ -4,14 +4,19 @@ overridden by explicit arguments (CLI flags). Nothing is read at import time."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from bugbrain.errors import ConfigError
 
 ENV_PREFIX = "BUGBRAIN_"
+# The job queue an execution goes to unless its plan names another (PostgreSQL),
+# and what a queue's name may be.
+DEFAULT_QUEUE: Final = "executions"
+QUEUE_NAME: Final = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,27 @@ class Settings:
     # Externally visible base URL used in absolute links (screenshots, polling);
     # empty means "derive it from the request".
     public_url: str = ""
+    # Executions this process runs at once; 0 runs the API alone (PostgreSQL only:
+    # `bugbrain worker` processes, on any host, run them).
     workers: int = 2
     # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
     secret_key: str = ""
     artifact_url_ttl_seconds: int = 3600
     chromium_path: str = ""
     headless: bool = True
-    # A claimed execution whose heartbeat is older than this is declared lost.
-    lease_seconds: int = 30
-    heartbeat_seconds: float = 2.0
+    # A claimed execution whose heartbeat is older than this (three heartbeats)
+    # is declared lost by the reaper that every process runs.
+    lease_seconds: int = 9
+    heartbeat_seconds: float = 3.0
+    # Executions of one project running at once, on all workers together (0: no
+    # limit), so one project cannot take every worker; the rest wait, oldest first.
+    project_concurrency: int = 5
+    # A worker told to stop (SIGTERM) lets its executions run this long, then
+    # ends them (re-queued when their plan says so, else failed).
+    shutdown_grace_seconds: float = 30.0
+    # The job queues this process's workers take executions from (PostgreSQL;
+    # comma-separated): a plan's `queue` sends its executions to one of them.
+    queues: str = DEFAULT_QUEUE
     poll_seconds: float = 0.5
     default_timeout_seconds: int = 300
     max_timeout_seconds: int = 21600
@@ -43,6 +60,10 @@ class Settings:
     # Each worker keeps a runner started (Chromium launched) before it is needed.
     warm_runners: bool = True
     log_level: str = "info"
+
+    @property
+    def queue_names(self) -> list[str]:
+        return [name.strip() for name in self.queues.split(",") if name.strip()]
 
     @property
     def sqlite_path(self) -> Path:
@@ -94,6 +115,9 @@ _TYPES: dict[str, Any] = {
     "headless": bool,
     "lease_seconds": int,
     "heartbeat_seconds": float,
+    "project_concurrency": int,
+    "shutdown_grace_seconds": float,
+    "queues": str,
     "poll_seconds": float,
     "default_timeout_seconds": int,
     "max_timeout_seconds": int,
@@ -120,12 +144,29 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 def _validate(settings: Settings) -> None:
-    if settings.workers < 1:
-        raise ConfigError("workers must be at least 1")
+    if settings.workers < 0:
+        raise ConfigError("workers must be 0 or more")
+    if settings.workers == 0 and settings.is_sqlite:
+        raise ConfigError(
+            "workers must be at least 1 with SQLite: the server runs the executions itself "
+            "(separate `bugbrain worker` processes need PostgreSQL, BUGBRAIN_DATABASE_URL)"
+        )
     if not 0 < settings.port < 65536:
         raise ConfigError("port must be between 1 and 65535")
-    if settings.lease_seconds < 5:
-        raise ConfigError("lease_seconds must be at least 5")
+    if not 0 < settings.heartbeat_seconds <= 5:
+        raise ConfigError("heartbeat_seconds must be more than 0 and at most 5")
+    if settings.lease_seconds < 5 or settings.lease_seconds < 2 * settings.heartbeat_seconds:
+        raise ConfigError("lease_seconds must be at least 5 and at least two heartbeat_seconds")
+    if settings.project_concurrency < 0:
+        raise ConfigError("project_concurrency must be 0 (no limit) or more")
+    if settings.shutdown_grace_seconds < 0:
+        raise ConfigError("shutdown_grace_seconds must be 0 or more")
+    bad = [q for q in settings.queue_names if not QUEUE_NAME.fullmatch(q)]
+    if bad or not settings.queue_names:
+        raise ConfigError(
+            f"queues: {', '.join(map(repr, bad)) or 'none given'}: a queue name is lower-case "
+            "letters, digits, '_', '.', '-', at most 40, starting with a letter or digit"
+        )
     if settings.fingerprint_refresh_seconds < 0:
         raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
     if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:

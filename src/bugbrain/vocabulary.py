@@ -135,6 +135,9 @@ CLAIMED: Final = (E.PENDING, E.RUNNING)
 TERMINAL: Final = (E.COMPLETED, E.FAILED, E.CANCELLED)
 del E
 
+# The PostgreSQL job queue's (procrastinate's) task that runs an execution.
+RUN_EXECUTION_TASK: Final = "bugbrain.run_execution"
+
 
 class TestStatus(StrEnum):
     """A test of an execution; its steps use the last three."""

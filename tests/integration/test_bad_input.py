@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from tests.support import seed
 from tests.support.servers import Api, BugbrainServer, ShopServer
@@ -65,7 +64,7 @@ class World:
     url: str
     api: Api  # workspace A
     other: Api  # workspace B
-    db: Path
+    db: str  # the server's database URL
     workspace_ids: tuple[str, str]
     revoked_key: str
     ids: dict[str, str]  # placeholder -> real id
@@ -84,10 +83,10 @@ class World:
         return value
 
 
-def _cli(*args: str) -> str:
+def _cli(server: BugbrainServer, *args: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "bugbrain.cli", *args],
-        env=dict(os.environ),
+        env=server.env(),
         capture_output=True,
         check=True,
         timeout=60,
@@ -143,6 +142,7 @@ def world(bugbrain: BugbrainServer, shop: ShopServer) -> World:
     revoked = bugbrain.create_key(WORKSPACE_A, name=name)
     listed = json.loads(
         _cli(
+            bugbrain,
             "keys",
             "list",
             "--json",
@@ -153,14 +153,15 @@ def world(bugbrain: BugbrainServer, shop: ShopServer) -> World:
         )
     )
     (key_id,) = [k["id"] for k in listed if k["name"] == name]
-    _cli("keys", "revoke", key_id, "--data-dir", str(bugbrain.data_dir))
+    _cli(bugbrain, "keys", "revoke", key_id, "--data-dir", str(bugbrain.data_dir))
 
-    db = bugbrain.data_dir / "bugbrain.db"
-    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        found = dict(
+    db = bugbrain.database_url
+    with _reading(db) as conn:
+        found: dict[str, str] = dict(
             conn.execute(
-                "SELECT name, id FROM workspaces WHERE name IN (?, ?)", (WORKSPACE_A, WORKSPACE_B)
-            ).fetchall()
+                sa.text("SELECT name, id FROM workspaces WHERE name IN (:a, :b)"),
+                {"a": WORKSPACE_A, "b": WORKSPACE_B},
+            ).all()
         )
     artifact = _artifact_path(results)
     return World(
@@ -184,33 +185,50 @@ def world(bugbrain: BugbrainServer, shop: ShopServer) -> World:
     )
 
 
+@contextlib.contextmanager
+def _reading(url: str) -> Iterator[sa.Connection]:
+    """A read-only look at the server's database (SQLite: without taking a lock)."""
+    engine = sa.create_engine(
+        f"sqlite:///file:{url.split('///', 1)[1]}?mode=ro&uri=true"
+        if url.startswith("sqlite")
+        else url.replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def snapshot(world: World) -> dict[str, Any]:
-    """Everything a bad request could have written, read without taking a lock."""
+    """Everything a bad request could have written."""
     out: dict[str, Any] = {}
-    uri = f"file:{world.db}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+    ws = {"a": world.workspace_ids[0], "b": world.workspace_ids[1]}
+    with _reading(world.db) as conn:
+
+        def rows(sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+            return [tuple(r) for r in conn.execute(sa.text(sql), params or {}).all()]
+
         for table in TABLES:
-            out[f"{table} rows"] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            out[f"{table} rows"] = rows(f"SELECT count(*) FROM {table}")[0][0]
         for table in ("projects", "test_cases", "test_plans"):
-            out[f"{table} updated_at"] = conn.execute(
-                f"SELECT id, updated_at FROM {table} ORDER BY id"
-            ).fetchall()
+            out[f"{table} updated_at"] = rows(f"SELECT id, updated_at FROM {table} ORDER BY id")
         # Executions of other test modules may still be moving; ours are finished.
-        out["executions"] = conn.execute(
+        out["executions"] = rows(
             "SELECT id, status, completed_at, cancelled_at, cancellation_reason, "
             "passed_tests, failed_tests, skipped_tests FROM executions "
-            "WHERE workspace_id IN (?, ?) ORDER BY id",
-            world.workspace_ids,
-        ).fetchall()
-        out["test_results"] = conn.execute(
+            "WHERE workspace_id IN (:a, :b) ORDER BY id",
+            ws,
+        )
+        out["test_results"] = rows(
             "SELECT r.execution_id, r.position, r.status FROM test_results r "
             "JOIN executions e ON e.id = r.execution_id "
-            "WHERE e.workspace_id IN (?, ?) ORDER BY 1, 2",
-            world.workspace_ids,
-        ).fetchall()
-        out["api_keys revoked"] = conn.execute(
+            "WHERE e.workspace_id IN (:a, :b) ORDER BY 1, 2",
+            ws,
+        )
+        out["api_keys revoked"] = rows(
             "SELECT id, revoked_at, expires_at FROM api_keys ORDER BY id"
-        ).fetchall()
+        )
     return out
 
 

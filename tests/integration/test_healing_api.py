@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from bugbrain.db import tables
 from bugbrain.db.engine import create_engine, write_tx
 from bugbrain.demo import content
-from bugbrain.settings import load_settings
 from tests.support import seed
 from tests.support.servers import Api, BugbrainServer, ShopServer
 
@@ -181,7 +180,7 @@ def test_heals_stored_in_internal_syntax_still_work(
     ids = {"project_id": project["id"], "test_plan_id": plan_id}
     assert run(api, ids, "heal-v1.html")["passed_tests"] == 1
     assert run(api, ids, "heal-v2.html")["passed_tests"] == 1  # healed, and remembered
-    engine = create_engine(load_settings(data_dir=bugbrain.data_dir).resolved_database_url)
+    engine = create_engine(bugbrain.database_url)
     try:
         with write_tx(engine) as conn:
             conn.execute(
@@ -214,7 +213,7 @@ def test_heals_stored_in_internal_syntax_still_work(
 
     # A stored form with no public syntax (the internal label engine) is never
     # written into a test: accepting it is refused, and the step is unchanged.
-    engine = create_engine(load_settings(data_dir=bugbrain.data_dir).resolved_database_url)
+    engine = create_engine(bugbrain.database_url)
     try:
         with write_tx(engine) as conn:
             conn.execute(

@@ -20,6 +20,7 @@ import requests
 import uvicorn
 
 from bugbrain.demo.shop import create_shop_app
+from tests.support import databases
 from tests.support.waiting import WaitTimeout, eventually
 
 
@@ -114,9 +115,18 @@ class BugbrainServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
 
+    @property
+    def database_url(self) -> str:
+        """The database this server uses (tests that read it directly)."""
+        return databases.database_url(self.data_dir) or (
+            f"sqlite:///{(self.data_dir / 'bugbrain.db').resolve()}"
+        )
+
     def env(self) -> dict[str, str]:
+        on_postgres = databases.database_url(self.data_dir)
         return {
             **os.environ,
+            **({"BUGBRAIN_DATABASE_URL": on_postgres} if on_postgres else {}),
             "BUGBRAIN_DATA_DIR": str(self.data_dir),
             "BUGBRAIN_WORKERS": str(self.workers),
             "BUGBRAIN_LOG_LEVEL": "warning",
@@ -189,6 +199,64 @@ class BugbrainServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+class WorkerProcess:
+    """``bugbrain worker`` as a real subprocess, sharing ``server``'s database."""
+
+    def __init__(
+        self,
+        server: BugbrainServer,
+        name: str,
+        concurrency: int = 1,
+        extra_env: dict[str, str] | None = None,
+        queues: tuple[str, ...] = (),
+    ) -> None:
+        self.server = server
+        self.name = name
+        self.concurrency = concurrency
+        self.extra_env = extra_env or {}
+        self.queues = queues
+        self.log_path = server.data_dir / f"worker-{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        queues = [arg for q in self.queues for arg in ("--queue", q)]
+        self.proc = subprocess.Popen(
+            [*BUGBRAIN, "worker", "--concurrency", str(self.concurrency), *queues],
+            env={**self.server.env(), "BUGBRAIN_LOG_LEVEL": "info", **self.extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        eventually(
+            lambda: "Starting worker on queues" in self.log(),
+            message=f"worker {self.name} to start: {self.log()[-2000:]}",
+            timeout=60,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def descendants(self) -> list[psutil.Process]:
+        if self.proc is None:
+            return []
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
 
 
 class Api:

@@ -682,3 +682,100 @@ def test_test_case_exists(engine: Engine) -> None:
         assert state.test_case_exists(conn, "tc_0")
         assert not state.test_case_exists(conn, "tc_deleted")
         assert state.load(conn, "exec_missing") is None
+
+
+# --------------------------------------------------------------------------- fairness, re-queue
+
+
+def test_claim_next_skips_a_project_at_its_limit(engine: Engine) -> None:
+    first = new_execution(engine, age=timedelta(seconds=9))
+    second = new_execution(engine, age=timedelta(seconds=8))
+    with write_tx(engine) as conn:
+        taken = state.claim_next(conn, "worker-a", project_limit=1)
+    assert taken is not None
+    assert taken.execution_id == first
+    with write_tx(engine) as conn:
+        assert state.claim_next(conn, "worker-b", project_limit=1) is None  # the project is full
+        assert state.claim_next(conn, "worker-b", project_limit=2) is not None
+    assert status_of(engine, second) == ExecutionStatus.PENDING
+
+
+def test_claim_by_id_takes_only_a_queued_execution_and_only_once(engine: Engine) -> None:
+    execution_id = new_execution(engine)
+    with write_tx(engine) as conn:
+        taken = state.claim(conn, execution_id, "worker-a")
+    assert taken is not None
+    assert taken.execution_id == execution_id
+    with write_tx(engine) as conn:  # the same job delivered again
+        assert state.claim(conn, execution_id, "worker-b") is None
+        assert state.claim(conn, "exec_nonexistent", "worker-b") is None
+    cancelled = new_execution(engine)
+    with write_tx(engine) as conn:
+        assert state.cancel(conn, cancelled)
+        assert state.claim(conn, cancelled, "worker-a") is None
+
+
+def test_claim_by_id_refuses_while_the_project_is_full(engine: Engine) -> None:
+    running = claimed(engine)
+    waiting = new_execution(engine)
+    with write_tx(engine) as conn, pytest.raises(state.ProjectBusy):
+        state.claim(conn, waiting, "worker-b", project_limit=1)
+    assert status_of(engine, waiting) == ExecutionStatus.QUEUED
+    with write_tx(engine) as conn:
+        assert state.finish(conn, running)
+        taken = state.claim(conn, waiting, "worker-b", project_limit=1)
+    assert taken is not None
+
+
+def _may_requeue(engine: Engine, execution_id: str, times: int = 1) -> None:
+    with write_tx(engine) as conn:
+        conn.execute(
+            executions.update().where(executions.c.id == execution_id).values(requeues_left=times)
+        )
+
+
+def test_reap_requeues_once_when_the_plan_allows_it_and_forgets_the_partial_run(
+    engine: Engine,
+) -> None:
+    taken = claimed(engine)
+    _may_requeue(engine, taken.execution_id)
+    with write_tx(engine) as conn:
+        assert state.record_test_result(conn, taken, 0, PASSED)
+    set_heartbeat(engine, taken.execution_id, timedelta(minutes=5))
+    assert reap(engine) == [taken.execution_id]
+    row, results = snapshot(engine, taken.execution_id)
+    assert row["status"] == ExecutionStatus.QUEUED
+    assert (row["worker_id"], row["lease_token"], row["started_at"]) == (None, None, None)
+    assert (row["passed_tests"], row["failed_tests"], row["requeues_left"]) == (0, 0, 0)
+    assert [(r["status"], r["steps"], r["duration_ms"]) for r in results] == [
+        ("pending", [], None),
+        ("pending", [], None),
+    ]
+    with write_tx(engine) as conn:  # the lost worker's late events change nothing
+        assert not state.record_test_result(conn, taken, 1, PASSED)
+        assert not state.finish(conn, taken)
+    again = claim(engine, "worker-b")
+    assert again is not None
+    assert again.execution_id == taken.execution_id
+    with write_tx(engine) as conn:
+        assert state.mark_running(conn, again, "Chromium 1.0")
+    set_heartbeat(engine, again.execution_id, timedelta(minutes=5))
+    assert reap(engine) == [taken.execution_id]  # a second loss: no more re-queues
+    row = snapshot(engine, taken.execution_id)[0]
+    assert (row["status"], row["failure_reason"]) == (
+        ExecutionStatus.FAILED,
+        FailureReason.WORKER_LOST,
+    )
+
+
+def test_a_stopping_worker_requeues_its_claim_only_if_the_plan_allows_it(engine: Engine) -> None:
+    kept = claimed(engine)
+    with write_tx(engine) as conn:
+        assert not state.requeue(conn, kept)
+    assert status_of(engine, kept.execution_id) == ExecutionStatus.RUNNING
+    given_back = claimed(engine)
+    _may_requeue(engine, given_back.execution_id)
+    with write_tx(engine) as conn:
+        assert state.requeue(conn, given_back)
+        assert not state.requeue(conn, given_back)  # the claim is no longer ours
+    assert status_of(engine, given_back.execution_id) == ExecutionStatus.QUEUED

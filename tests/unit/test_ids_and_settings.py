@@ -215,10 +215,16 @@ def test_bad_environment_value_is_reported_even_with_an_override() -> None:
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"BUGBRAIN_WORKERS": "0"}, "workers"),
+        ({"BUGBRAIN_WORKERS": "0"}, "workers must be at least 1 with SQLite"),
+        ({"BUGBRAIN_WORKERS": "-1"}, "workers must be 0 or more"),
         ({"BUGBRAIN_PORT": "0"}, "port"),
         ({"BUGBRAIN_PORT": "65536"}, "port"),
         ({"BUGBRAIN_LEASE_SECONDS": "4"}, "lease_seconds"),
+        ({"BUGBRAIN_LEASE_SECONDS": "5"}, "at least two heartbeat_seconds"),
+        ({"BUGBRAIN_HEARTBEAT_SECONDS": "6"}, "heartbeat_seconds"),
+        ({"BUGBRAIN_HEARTBEAT_SECONDS": "0"}, "heartbeat_seconds"),
+        ({"BUGBRAIN_PROJECT_CONCURRENCY": "-1"}, "project_concurrency"),
+        ({"BUGBRAIN_SHUTDOWN_GRACE_SECONDS": "-1"}, "shutdown_grace_seconds"),
         ({"BUGBRAIN_FINGERPRINT_REFRESH_SECONDS": "-1"}, "fingerprint_refresh_seconds"),
         ({"BUGBRAIN_MAX_TIMEOUT_SECONDS": "60"}, "default_timeout_seconds"),
         ({"BUGBRAIN_DEFAULT_TIMEOUT_SECONDS": "0"}, "default_timeout_seconds"),
@@ -232,6 +238,11 @@ def test_out_of_range_values(environ: dict[str, str], message: str) -> None:
 def test_out_of_range_override() -> None:
     with pytest.raises(ConfigError, match="workers"):
         load_settings({}, workers=0)
+
+
+def test_no_workers_is_the_api_alone_on_postgresql() -> None:
+    settings = load_settings({"BUGBRAIN_DATABASE_URL": "postgresql://db/bugbrain"}, workers=0)
+    assert settings.workers == 0
 
 
 def test_sqlite_paths_follow_data_dir(tmp_path: Path) -> None:

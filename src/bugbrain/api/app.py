@@ -17,7 +17,9 @@ from bugbrain.db.engine import create_engine
 from bugbrain.db.migrate import upgrade
 from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
+from bugbrain.worker.distributed import EmbeddedWorker
 from bugbrain.worker.pool import WorkerPool, recover_after_restart
+from bugbrain.worker.reaper import Reaper
 
 log = logging.getLogger("bugbrain")
 
@@ -37,15 +39,28 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        recover_after_restart(engine, settings)
-        if start_workers:
-            ctx.pool = WorkerPool(engine, settings, store)
-            ctx.pool.start()
+        # SQLite: this process is the only worker host, and the executions table
+        # its queue. PostgreSQL: procrastinate's queue, taken by `bugbrain worker`
+        # processes anywhere and by this process's own workers, if any.
+        reaper = Reaper(engine, settings)
+        embedded: EmbeddedWorker | None = None
+        if settings.is_sqlite:
+            recover_after_restart(engine, settings)
+            if start_workers:
+                ctx.pool = WorkerPool(engine, settings, store)
+                ctx.pool.start()
+        elif start_workers and settings.workers > 0:
+            embedded = EmbeddedWorker(engine, settings, store)
+            embedded.start()
+        reaper.start()
         try:
             yield
         finally:
+            reaper.stop()
             if ctx.pool is not None:
                 ctx.pool.stop()
+            if embedded is not None:
+                embedded.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from bugbrain.settings import DEFAULT_QUEUE
 from bugbrain.vocabulary import HealingMode, PageReady, TraceMode
 
 
@@ -130,6 +131,8 @@ test_plans = sa.Table(
     sa.Column("trace_snapshots", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("healing", sa.String(20), nullable=False, server_default=HealingMode.SUGGEST),
     sa.Column("page_ready", sa.String(20), nullable=False, server_default=PageReady.NETWORK_QUIET),
+    sa.Column("queue", sa.String(40), nullable=False, server_default=DEFAULT_QUEUE),
+    sa.Column("requeue_on_worker_loss", sa.Boolean(), nullable=False, server_default=sa.false()),
     *_timestamps(),
     sa.Index("ix_test_plans_project_created", "project_id", "created_at"),
 )
@@ -164,6 +167,9 @@ executions = sa.Table(
     sa.Column("worker_id", sa.String(60), nullable=True),
     sa.Column("lease_token", sa.String(40), nullable=True),
     sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+    # How many more times the execution goes back to the queue when its worker is lost.
+    sa.Column("requeues_left", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("queue", sa.String(40), nullable=False, server_default=DEFAULT_QUEUE),
     sa.Index("ix_executions_project_created", "project_id", "created_at"),
     sa.Index("ix_executions_status_created", "status", "created_at"),
 )

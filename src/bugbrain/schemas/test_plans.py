@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StrictBool, StrictInt
+from pydantic import Field, Strict, StrictBool, StrictInt, StringConstraints
 
 from bugbrain.schemas.common import (
     NOT_NULL,
@@ -16,12 +16,35 @@ from bugbrain.schemas.common import (
     Timestamp,
     omitted,
 )
-from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, TraceMode
+from bugbrain.settings import DEFAULT_QUEUE, QUEUE_NAME
+from bugbrain.vocabulary import (
+    HealingMode,
+    PageReady,
+    ScreenshotMode,
+    TraceMode,
+)
 
 Retries = Annotated[StrictInt, Field(ge=0, le=5), WHOLE]
 Browser = Literal["chromium"]
 Parallelism = Annotated[StrictInt, Field(ge=1, le=16), WHOLE]
 ElementWait = Annotated[StrictInt, Field(ge=100, le=120_000), WHOLE]
+QueueName = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=f"^{QUEUE_NAME.pattern}$"),
+    Field(
+        description="The job queue its executions go to (PostgreSQL deployments): only "
+        "workers started with `--queue` of that name take them. Lower-case letters, "
+        "digits, `_`, `.`, `-`; at most 40.",
+        examples=[DEFAULT_QUEUE],
+    ),
+]
+RequeueOnWorkerLoss = Annotated[
+    StrictBool,
+    Field(
+        description="When the worker running an execution dies, put the execution back in "
+        "the queue once (its results so far discarded) instead of failing it `worker_lost`."
+    ),
+]
 TestCaseIds = Annotated[
     list[Id],
     Field(
@@ -51,6 +74,8 @@ class TestPlanCreate(RequestModel):
         description="What the first step in words after a navigation waits for: the "
         "`load` event, or that and a short network-quiet window (at most 2 s).",
     )
+    queue: QueueName = DEFAULT_QUEUE
+    requeue_on_worker_loss: RequeueOnWorkerLoss = False
 
 
 class TestPlanUpdate(RequestModel):
@@ -69,6 +94,8 @@ class TestPlanUpdate(RequestModel):
     trace_snapshots: Annotated[StrictBool | None, NOT_NULL] = omitted()
     healing: Annotated[HealingMode | None, NOT_NULL] = omitted()
     page_ready: Annotated[PageReady | None, NOT_NULL] = omitted()
+    queue: Annotated[QueueName | None, NOT_NULL] = omitted()
+    requeue_on_worker_loss: Annotated[RequeueOnWorkerLoss | None, NOT_NULL] = omitted()
 
 
 # ---- responses ----------------------------------------------------------------
@@ -90,6 +117,8 @@ class TestPlan(ResponseModel):
     trace_snapshots: bool
     healing: Annotated[HealingMode, Strict(False)]
     page_ready: Annotated[PageReady, Strict(False)]
+    queue: str
+    requeue_on_worker_loss: bool
     created_at: Timestamp
     updated_at: Timestamp
 

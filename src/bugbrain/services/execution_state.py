@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain import ids
 from bugbrain.clock import utcnow
+from bugbrain.db import jobs
 from bugbrain.db.tables import executions, test_cases, test_results
 from bugbrain.vocabulary import (
     ACTIVE,
@@ -54,11 +55,32 @@ def _leased(execution_id: str, lease_token: str) -> sa.ColumnElement[bool]:
     )
 
 
-def claim_next(conn: Connection, worker_id: str) -> Claim | None:
-    """Take the oldest queued execution. Call inside a write transaction."""
+class ProjectBusy(Exception):
+    """The execution's project already runs as many executions as it may."""
+
+
+def _room_in_project(project_limit: int) -> sa.ColumnElement[bool]:
+    """True for a queued execution whose project runs fewer than ``project_limit``
+    executions (0: no limit)."""
+    if project_limit <= 0:
+        return sa.true()
+    claimed = executions.alias("claimed")
+    running = (
+        sa.select(sa.func.count())
+        .select_from(claimed)
+        .where(claimed.c.project_id == executions.c.project_id, claimed.c.status.in_(CLAIMED))
+        .scalar_subquery()
+    )
+    return running < project_limit
+
+
+def claim_next(conn: Connection, worker_id: str, project_limit: int = 0) -> Claim | None:
+    """Take the oldest queued execution whose project has room (the embedded
+    queue). Call inside a write transaction (on SQLite it holds the write lock,
+    so the count of a project's running executions cannot change under it)."""
     query = (
         sa.select(executions.c.id)
-        .where(executions.c.status == ExecutionStatus.QUEUED)
+        .where(executions.c.status == ExecutionStatus.QUEUED, _room_in_project(project_limit))
         .order_by(executions.c.created_at, executions.c.id)
         .limit(1)
     )
@@ -67,6 +89,37 @@ def claim_next(conn: Connection, worker_id: str) -> Claim | None:
     execution_id = conn.execute(query).scalar()
     if execution_id is None:
         return None
+    return _take(conn, execution_id, worker_id)
+
+
+def claim(
+    conn: Connection, execution_id: str, worker_id: str, project_limit: int = 0
+) -> Claim | None:
+    """Take ``execution_id`` for ``worker_id`` (a job of the PostgreSQL queue):
+    None when it is no longer queued (cancelled, or another delivery of the job
+    took it); ProjectBusy when its project has no room. Call inside a write
+    transaction."""
+    project_id = conn.execute(
+        sa.select(executions.c.project_id).where(
+            executions.c.id == execution_id, executions.c.status == ExecutionStatus.QUEUED
+        )
+    ).scalar()
+    if project_id is None:
+        return None
+    if project_limit > 0:
+        if jobs.on_postgres(conn):
+            jobs.lock_project(conn, project_id)  # one claim at a time per project
+        running = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(executions)
+            .where(executions.c.project_id == project_id, executions.c.status.in_(CLAIMED))
+        ).scalar_one()
+        if running >= project_limit:
+            raise ProjectBusy(project_id)
+    return _take(conn, execution_id, worker_id)
+
+
+def _take(conn: Connection, execution_id: str, worker_id: str) -> Claim | None:
     now = utcnow()
     token = ids.base58_token(20)
     result = conn.execute(
@@ -283,7 +336,9 @@ def reap(
     reason: str = FailureReason.WORKER_LOST,
     message: str = "The worker running this execution stopped responding",
 ) -> list[str]:
-    """Fail every claimed execution whose lease was last renewed before ``stale_before``."""
+    """End every claimed execution whose lease was last renewed before
+    ``stale_before``: back to the queue when it may be re-queued (its plan's
+    ``requeue_on_worker_loss``, once), else failed. Safe in every process at once."""
     lapsed = sa.and_(
         executions.c.status.in_(CLAIMED),
         sa.or_(executions.c.heartbeat_at.is_(None), executions.c.heartbeat_at < stale_before),
@@ -294,9 +349,70 @@ def reap(
         # Still lapsed: a lease renewed since the select above (by a transaction
         # that committed in between, on PostgreSQL) won.
         condition = sa.and_(executions.c.id == execution_id, lapsed)
-        if _end_failed(conn, execution_id, condition, reason, message):
+        may_requeue = sa.and_(condition, executions.c.requeues_left > 0)
+        ended = _requeue(conn, may_requeue, execution_id) or _end_failed(
+            conn, execution_id, condition, reason, message
+        )
+        if ended:
             reaped.append(execution_id)
     return reaped
+
+
+def requeue(conn: Connection, claim: Claim) -> bool:
+    """Give a claimed execution back to the queue (its worker is stopping), if its
+    plan allows it once more; False when it does not (or it is no longer ours)."""
+    condition = sa.and_(
+        _leased(claim.execution_id, claim.lease_token), executions.c.requeues_left > 0
+    )
+    return _requeue(conn, condition, claim.execution_id)
+
+
+def _requeue(conn: Connection, condition: sa.ColumnElement[bool], execution_id: str) -> bool:
+    """Put a lost execution back in the queue, as it was before it ran: what the
+    lost worker recorded is discarded, so every test's result is recorded once."""
+    result = conn.execute(
+        executions.update()
+        .where(condition)
+        .values(
+            status=ExecutionStatus.QUEUED,
+            requeues_left=executions.c.requeues_left - 1,
+            worker_id=None,
+            lease_token=None,
+            heartbeat_at=None,
+            started_at=None,
+            browser_version=None,
+            passed_tests=0,
+            failed_tests=0,
+            skipped_tests=0,
+            flaky_tests=0,
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    conn.execute(
+        test_results.update()
+        .where(test_results.c.execution_id == execution_id)
+        .values(
+            status=TestStatus.PENDING,
+            started_at=None,
+            duration_ms=None,
+            error=None,
+            error_type=None,
+            failed_step_id=None,
+            screenshot=None,
+            final_url=None,
+            steps=[],
+            flaky=False,
+            evidence=None,
+            attempts=None,
+        )
+    )
+    if jobs.on_postgres(conn):
+        queue = conn.execute(
+            sa.select(executions.c.queue).where(executions.c.id == execution_id)
+        ).scalar_one()
+        jobs.defer_execution(conn, execution_id, queue)
+    return True
 
 
 def test_case_exists(conn: Connection, test_case_id: str) -> bool:

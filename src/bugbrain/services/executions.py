@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain import ids
 from bugbrain.clock import utcnow
+from bugbrain.db import jobs
 from bugbrain.db.tables import executions, test_cases, test_results
 from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
@@ -111,6 +112,8 @@ def create(
     if timeout > max_timeout:
         raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
     spec, env_name = build_spec(conn, workspace_id, body)
+    plan = test_plans.get(conn, workspace_id, body.test_plan_id)
+    plan_queue, requeue = plan["queue"], plan["requeue_on_worker_loss"]
     execution_id = ids.new_id("exec")
     now = utcnow()
     conn.execute(
@@ -125,6 +128,8 @@ def create(
             spec=spec,
             total_tests=len(spec["tests"]),
             created_at=now,
+            queue=plan_queue,
+            requeues_left=1 if requeue else 0,
         )
     )
     conn.execute(
@@ -141,6 +146,8 @@ def create(
             for test in spec["tests"]
         ],
     )
+    if jobs.on_postgres(conn):  # committed with the row, or not at all
+        jobs.defer_execution(conn, execution_id, plan_queue)
     return get(conn, workspace_id, execution_id)
 
 
@@ -178,6 +185,8 @@ def cancel(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping
             f"Execution {execution_id} already ended with status {row['status']!r}; "
             "only queued, pending or running executions can be cancelled"
         )
+    if jobs.on_postgres(conn):
+        jobs.cancel_execution_jobs(conn, execution_id)
     return get(conn, workspace_id, execution_id)
 
 

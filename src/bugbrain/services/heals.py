@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import element_fingerprints, heals, test_cases
+from bugbrain.db.upsert import upsert
 from bugbrain.elements.selectors import public_selector, shown_selector
 from bugbrain.errors import Conflict, NotFound
 from bugbrain.services import test_cases as test_cases_service
@@ -123,16 +124,8 @@ def _store_fingerprint(
         "execution_id": execution_id,
         "updated_at": utcnow(),
     }
-    where = sa.and_(
-        element_fingerprints.c.test_case_id == test_case_id,
-        element_fingerprints.c.step_id == spec_step["step_id"],
-    )
-    if conn.execute(element_fingerprints.update().where(where).values(**values)).rowcount == 0:
-        conn.execute(
-            element_fingerprints.insert().values(
-                test_case_id=test_case_id, step_id=spec_step["step_id"], **values
-            )
-        )
+    key = {"test_case_id": test_case_id, "step_id": spec_step["step_id"]}
+    upsert(conn, element_fingerprints, key, values)
 
 
 def to_json(row: RowMapping) -> dict[str, Any]:

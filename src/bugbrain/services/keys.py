@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import api_keys, workspaces
+from bugbrain.db.upsert import insert_once
 from bugbrain.errors import AuthError, Conflict, InvalidInput, NotFound
 
 MAX_ACTIVE_KEYS = 10
@@ -33,12 +34,14 @@ def get_or_create_workspace(conn: Connection, name: str) -> str:
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput.field("workspace", "must be 1-200 characters")
-    found = conn.execute(sa.select(workspaces.c.id).where(workspaces.c.name == name)).scalar()
+    named = sa.select(workspaces.c.id).where(workspaces.c.name == name)
+    found = conn.execute(named).scalar()
     if found is not None:
         return str(found)
-    workspace_id = ids.new_id("ws")
-    conn.execute(workspaces.insert().values(id=workspace_id, name=name, created_at=utcnow()))
-    return workspace_id
+    # Two keys made at once for a new workspace: one row, whichever comes first.
+    values = {"id": ids.new_id("ws"), "name": name, "created_at": utcnow()}
+    insert_once(conn, workspaces, values, unique="name")
+    return str(conn.execute(named).scalar_one())
 
 
 def _active(now: datetime) -> sa.ColumnElement[bool]:

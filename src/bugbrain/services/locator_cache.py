@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from bugbrain.clock import utcnow
 from bugbrain.db.tables import locator_cache
+from bugbrain.db.upsert import upsert
 from bugbrain.elements.selectors import public_selector
 from bugbrain.vocabulary import LocatorSource, TestStatus
 
@@ -76,17 +77,5 @@ def record(
 
 
 def _upsert(conn: Connection, key: dict[str, str], step_key_: str, selector: str, now: Any) -> None:
-    updated = conn.execute(
-        locator_cache.update()
-        .where(
-            locator_cache.c.test_case_id == key["test_case_id"],
-            locator_cache.c.step_id == key["step_id"],
-        )
-        .values(step_key=step_key_, selector=selector, updated_at=now)
-    )
-    if updated.rowcount == 0:
-        conn.execute(
-            locator_cache.insert().values(
-                **key, step_key=step_key_, selector=selector, updated_at=now
-            )
-        )
+    values = {"step_key": step_key_, "selector": selector, "updated_at": now}
+    upsert(conn, locator_cache, key, values)

@@ -26,6 +26,8 @@ SETTINGS_FIELDS = (
     "trace_snapshots",
     "healing",
     "page_ready",
+    "queue",
+    "requeue_on_worker_loss",
 )
 
 

@@ -69,9 +69,6 @@ class WorkerPool:
             )
             thread.start()
             self._threads.append(thread)
-        reaper = threading.Thread(target=self._reap_loop, name="bugbrain-reaper", daemon=True)
-        reaper.start()
-        self._threads.append(reaper)
 
     def wake(self) -> None:
         with self._cond:
@@ -125,7 +122,8 @@ class WorkerPool:
                     seen = self._generation
                 try:
                     with write_tx(self.engine) as conn:
-                        claim = state.claim_next(conn, self.worker_id)
+                        limit = self.settings.project_concurrency
+                        claim = state.claim_next(conn, self.worker_id, limit)
                 except Exception:
                     log.exception("claiming an execution failed; retrying")
                     claim = None
@@ -154,14 +152,3 @@ class WorkerPool:
         finally:
             with self._lock:
                 self._running.pop(claim.execution_id, None)
-
-    def _reap_loop(self) -> None:
-        # Only matters when several hosts share one database; cheap otherwise.
-        interval = self.settings.lease_seconds / 2
-        while not self._stopping.wait(interval):
-            try:
-                with write_tx(self.engine) as conn:
-                    stale = utcnow() - timedelta(seconds=self.settings.lease_seconds)
-                    state.reap(conn, stale_before=stale)
-            except Exception:
-                log.exception("reaping stale executions failed")

@@ -11,6 +11,7 @@ import selectors
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,8 +62,14 @@ class Supervisor:
         store: LocalArtifactStore,
         claim: Claim,
         warm: WarmRunner | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        stop_message: str = "The server shut down while this execution ran",
     ) -> None:
         self.engine = engine
+        # Asked from outside whether to stop now (a job queue's abort), and what
+        # the execution then says about why it ended.
+        self.should_stop = should_stop
+        self.stop_message = stop_message
         self.warm = warm
         self.settings = settings
         self.store = store
@@ -188,7 +195,9 @@ class Supervisor:
                     self._feed(chunk)
                 if self.cancelled.is_set():
                     return ExecutionStatus.CANCELLED
-                if self.shutting_down.is_set():
+                if self.shutting_down.is_set() or (
+                    self.should_stop is not None and self.should_stop()
+                ):
                     return "shutdown"
                 if utcnow() >= deadline:
                     return FailureReason.TIMEOUT
@@ -333,9 +342,11 @@ class Supervisor:
                 f"Execution exceeded its timeout of {self.claim.timeout_seconds} s",
             )
         elif reason == "shutdown":
-            self._fail(
-                FailureReason.SERVER_SHUTDOWN, "The server shut down while this execution ran"
-            )
+            with write_tx(self.engine) as conn:
+                if state.requeue(conn, self.claim):  # its plan says: run it again elsewhere
+                    log.info("execution %s re-queued: its worker stopped", self.claim.execution_id)
+                    return
+            self._fail(FailureReason.SERVER_SHUTDOWN, self.stop_message)
         # "cancelled" and "lost": the row was already ended by whoever took it from us.
 
     def _fail(self, reason: str, message: str) -> None:

@@ -142,7 +142,9 @@ def _queued(ctx: AppContext, row: RowMapping, response: Response) -> QueuedExecu
     with read_tx(ctx.engine) as conn:
         ahead, busy = executions.queue_position(conn, row)
         typical = executions.typical_duration(conn, row)
-    workers = ctx.settings.workers
+    # Runs at once: this process's workers, or as many as are running now (other
+    # hosts' workers, on PostgreSQL, are seen only by what they run).
+    workers = max(ctx.settings.workers, busy, 1)
     # Whole "waves" of executions that must finish before this one can start.
     waves = 0 if ahead + busy < workers else (ahead + busy - workers) // workers + 1
     estimate = math.ceil(waves * typical)
