@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from bugbrain import ids
-from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.clock import utcnow
-from bugbrain.db.engine import write_tx
+from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
@@ -46,7 +46,7 @@ def recover_after_restart(engine: Engine, settings: Settings) -> list[str]:
 
 
 class WorkerPool:
-    def __init__(self, engine: Engine, settings: Settings, store: LocalArtifactStore) -> None:
+    def __init__(self, engine: Engine, settings: Settings, store: ArtifactStore) -> None:
         self.engine = engine
         self.settings = settings
         self.store = store
@@ -63,6 +63,15 @@ class WorkerPool:
         for stale in (self.settings.data_dir / "runners").glob("warm-*.log"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+        # Files a killed process had not stored yet, listed before any run starts.
+        left_over = self.store.left_over()
+        if left_over:
+            threading.Thread(
+                target=self._store_left_over,
+                args=(left_over,),
+                name="bugbrain-left-over-artifacts",
+                daemon=True,
+            ).start()
         for index in range(self.settings.workers):
             thread = threading.Thread(
                 target=self._loop, name=f"bugbrain-worker-{index}", daemon=True
@@ -154,6 +163,18 @@ class WorkerPool:
         finally:
             with self._lock:
                 self._running.pop(claim.execution_id, None)
+
+    def _store_left_over(self, execution_ids: list[str]) -> None:
+        for execution_id in execution_ids:
+            if self._stopping.is_set():
+                return
+            with read_tx(self.engine) as conn:
+                deleted = state.load(conn, execution_id) is None
+            if deleted:
+                self.store.delete_execution(execution_id)
+            else:
+                log.info("storing the files execution %s left behind", execution_id)
+                self.store.store_execution(execution_id)
 
     def _reap_loop(self) -> None:
         # Only matters when several hosts share one database; cheap otherwise.
