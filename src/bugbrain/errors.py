@@ -5,7 +5,8 @@ BugbrainError
 ├── AuthError            missing/malformed/unknown/revoked/expired key (401)
 ├── NotFound             no such object *in this workspace* (404)
 ├── Conflict             the object's state forbids the operation (409)
-└── InvalidInput         a request field is wrong (422), names the field
+├── InvalidInput         a request field is wrong (422), names the field
+└── Unavailable          a service the server relies on did not answer (503)
 """
 
 from __future__ import annotations
@@ -53,3 +54,9 @@ class InvalidInput(BugbrainError):
     @classmethod
     def field(cls, field: str, message: str) -> InvalidInput:
         return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+class Unavailable(BugbrainError):
+    """A service the server relies on (the artifact store's bucket) failed."""
+
+    code = "unavailable"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from bugbrain.errors import ConfigError
 
@@ -35,6 +36,15 @@ class Settings:
     # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
     secret_key: str = ""
     artifact_url_ttl_seconds: int = 3600
+    # Where screenshots, traces and page archives are kept: empty means
+    # "<data_dir>/artifacts"; ``s3://bucket/prefix`` an S3-compatible bucket.
+    artifacts_url: str = ""
+    # For s3:// only; each one empty means "boto3's own default" (the AWS
+    # endpoint, and AWS_* variables, ~/.aws, instance roles for the rest).
+    artifacts_s3_endpoint_url: str = ""
+    artifacts_s3_region: str = ""
+    artifacts_s3_access_key_id: str = ""
+    artifacts_s3_secret_access_key: str = field(default="", repr=False)
     chromium_path: str = ""
     headless: bool = True
     # A claimed execution whose heartbeat is older than this (three heartbeats)
@@ -81,6 +91,55 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
+    @property
+    def artifacts_s3(self) -> S3Location | None:
+        """The bucket and prefix of ``artifacts_url``; None for the local directory."""
+        return parse_artifacts_url(self.artifacts_url)
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    # "" or segments joined by "/", with no leading or trailing slash.
+    prefix: str
+
+
+_ARTIFACTS_URL = f"{ENV_PREFIX}ARTIFACTS_URL"
+# What botocore itself accepts as a bucket name (S3 proper is stricter).
+_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}")
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9._=+-]+")
+
+
+def parse_artifacts_url(url: str) -> S3Location | None:
+    """``""`` is the local directory (None); ``s3://bucket[/prefix]`` a bucket.
+    Anything else is a ConfigError naming the setting."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "s3":
+        what = f"unsupported scheme {parts.scheme + '://'!r}" if parts.scheme else "not a URL"
+        raise ConfigError(
+            f"{_ARTIFACTS_URL}: {what}; use s3://bucket/prefix, "
+            "or leave it empty for <data dir>/artifacts"
+        )
+    if not _BUCKET.fullmatch(parts.netloc):
+        # Not echoed: credentials written into the URL would end up in a log.
+        raise ConfigError(
+            f"{_ARTIFACTS_URL}: name a bucket, as in s3://bucket/prefix (letters, digits, "
+            f"'.', '-', '_'; credentials go in {ENV_PREFIX}ARTIFACTS_S3_ACCESS_KEY_ID and "
+            f"{ENV_PREFIX}ARTIFACTS_S3_SECRET_ACCESS_KEY)"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{_ARTIFACTS_URL}: no query or fragment, only s3://bucket/prefix")
+    prefix = parts.path.strip("/")
+    segments = prefix.split("/") if prefix else []
+    if any(not _PREFIX_SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
+        raise ConfigError(
+            f"{_ARTIFACTS_URL}: the prefix {prefix!r} must be names of letters, digits, "
+            "'.', '_', '-', '=', '+' separated by single '/' (no '.' or '..')"
+        )
+    return S3Location(parts.netloc, prefix)
+
 
 def _coerce(name: str, raw: str, target: Any) -> Any:
     try:
@@ -111,6 +170,11 @@ _TYPES: dict[str, Any] = {
     "workers": int,
     "secret_key": str,
     "artifact_url_ttl_seconds": int,
+    "artifacts_url": str,
+    "artifacts_s3_endpoint_url": str,
+    "artifacts_s3_region": str,
+    "artifacts_s3_access_key_id": str,
+    "artifacts_s3_secret_access_key": str,
     "chromium_path": str,
     "headless": bool,
     "lease_seconds": int,
@@ -172,3 +236,36 @@ def _validate(settings: Settings) -> None:
     if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
         # An execution created without timeout_seconds gets the default.
         raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
+    _validate_artifacts(settings)
+
+
+def _validate_artifacts(settings: Settings) -> None:
+    s3_settings = {
+        "artifacts_s3_endpoint_url": settings.artifacts_s3_endpoint_url,
+        "artifacts_s3_region": settings.artifacts_s3_region,
+        "artifacts_s3_access_key_id": settings.artifacts_s3_access_key_id,
+        "artifacts_s3_secret_access_key": settings.artifacts_s3_secret_access_key,
+    }
+    if settings.artifacts_s3 is None:
+        given = [f"{ENV_PREFIX}{name.upper()}" for name, value in s3_settings.items() if value]
+        if given:
+            raise ConfigError(
+                f"{', '.join(given)} set, but {_ARTIFACTS_URL} is not an s3:// URL: "
+                "artifacts would stay in the local directory"
+            )
+        return
+    endpoint = urlsplit(settings.artifacts_s3_endpoint_url)
+    if settings.artifacts_s3_endpoint_url and (
+        endpoint.scheme not in {"http", "https"} or not endpoint.hostname
+    ):
+        raise ConfigError(
+            f"{ENV_PREFIX}ARTIFACTS_S3_ENDPOINT_URL: invalid value "
+            f"{settings.artifacts_s3_endpoint_url!r}; an http:// or https:// URL, "
+            "e.g. http://127.0.0.1:9000"
+        )
+    if bool(settings.artifacts_s3_access_key_id) != bool(settings.artifacts_s3_secret_access_key):
+        raise ConfigError(
+            f"{ENV_PREFIX}ARTIFACTS_S3_ACCESS_KEY_ID and "
+            f"{ENV_PREFIX}ARTIFACTS_S3_SECRET_ACCESS_KEY go together: set both, or neither "
+            "to use boto3's own credentials (AWS_* variables, ~/.aws, an instance role)"
+        )

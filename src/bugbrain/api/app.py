@@ -12,7 +12,8 @@ from bugbrain import __version__
 from bugbrain.api import errors, openapi
 from bugbrain.api.context import AppContext
 from bugbrain.api.routes import artifacts, executions, resources
-from bugbrain.artifacts.store import LocalArtifactStore, load_or_create_secret
+from bugbrain.artifacts.base import open_store
+from bugbrain.artifacts.store import load_or_create_secret
 from bugbrain.db.engine import create_engine
 from bugbrain.db.migrate import upgrade
 from bugbrain.schemas.meta import Health
@@ -33,7 +34,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     upgrade(engine)
-    store = LocalArtifactStore(settings.artifacts_dir)
+    store = open_store(settings)
     secret = load_or_create_secret(settings.data_dir, settings.secret_key)
     ctx = AppContext(settings=settings, engine=engine, store=store, secret=secret, pool=None)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.settings import Settings
 from bugbrain.worker.pool import WorkerPool
 
@@ -15,6 +15,6 @@ from bugbrain.worker.pool import WorkerPool
 class AppContext:
     settings: Settings
     engine: Engine
-    store: LocalArtifactStore
+    store: ArtifactStore
     secret: bytes
     pool: WorkerPool | None

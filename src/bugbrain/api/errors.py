@@ -22,6 +22,7 @@ from bugbrain.errors import (
     FieldError,
     InvalidInput,
     NotFound,
+    Unavailable,
 )
 
 log = logging.getLogger("bugbrain.api")
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: dict[type[BugbrainError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    Unavailable: 503,
 }
 
 _HTTP_CODES = {
@@ -43,6 +45,7 @@ _HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 # Location parts pydantic adds for unions and validators; not field names.

@@ -1,13 +1,18 @@
-"""Local artifact store: one directory per execution under ``<data_dir>/artifacts``."""
+"""Local artifact store: one directory per execution under ``<data_dir>/artifacts``.
+
+The runner writes there and the API serves from there: nothing to store."""
 
 from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class LocalArtifactStore:
+    remote = False
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
@@ -20,6 +25,18 @@ class LocalArtifactStore:
         if not candidate.is_relative_to(self.root) or not candidate.is_file():
             return None
         return candidate
+
+    def open(self, path: str) -> Path | None:
+        return self.resolve(path)
+
+    def store_files(self, paths: Sequence[str]) -> None:
+        """Already where they are served from."""
+
+    def store_execution(self, execution_id: str) -> bool:
+        return True
+
+    def left_over(self) -> list[str]:
+        return []
 
     def delete_execution(self, execution_id: str) -> None:
         shutil.rmtree(self.execution_dir(execution_id), ignore_errors=True)

@@ -30,12 +30,13 @@ from procrastinate.jobs import Job
 from sqlalchemy.engine import Engine, make_url
 
 from bugbrain import ids
-from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.artifacts.base import ArtifactStore, open_store
 from bugbrain.db.engine import write_tx
 from bugbrain.errors import ConfigError
 from bugbrain.services import execution_state as state
 from bugbrain.settings import Settings
 from bugbrain.vocabulary import RUN_EXECUTION_TASK, FailureReason
+from bugbrain.worker.pool import store_left_over
 from bugbrain.worker.supervisor import Supervisor
 
 log = logging.getLogger("bugbrain.worker")
@@ -54,7 +55,7 @@ class ExecutionHost:
     """Runs the executions that this process's jobs name, one supervisor each."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, store: LocalArtifactStore, stop_message: str
+        self, engine: Engine, settings: Settings, store: ArtifactStore, stop_message: str
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -154,7 +155,7 @@ class EmbeddedWorker:
     event loop of its own, in a thread, stopped with the server. Like the
     embedded queue on SQLite, a stopping server ends what it runs at once."""
 
-    def __init__(self, engine: Engine, settings: Settings, store: LocalArtifactStore) -> None:
+    def __init__(self, engine: Engine, settings: Settings, store: ArtifactStore) -> None:
         self.host = ExecutionHost(
             engine, settings, store, "The server shut down while this execution ran"
         )
@@ -163,8 +164,10 @@ class EmbeddedWorker:
         self._task: asyncio.Task[None] | None = None
         self._thread = threading.Thread(target=self._main, name="bugbrain-jobs", daemon=True)
         self._started = threading.Event()
+        self._stopping = threading.Event()
 
     def start(self) -> None:
+        store_left_over(self.host.engine, self.host.store, self._stopping)
         self._thread.start()
         self._started.wait(timeout=30)
 
@@ -193,6 +196,7 @@ class EmbeddedWorker:
             log.exception("the job queue's worker stopped")
 
     def stop(self, timeout: float = 20.0) -> None:
+        self._stopping.set()
         if self._loop is not None and self._task is not None:
             self._loop.call_soon_threadsafe(self._task.cancel)
         self._thread.join(timeout=timeout)
@@ -214,11 +218,14 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
         raise ConfigError("--concurrency must be at least 1")
     engine = create_engine(settings.resolved_database_url)
     upgrade(engine)
+    store = open_store(settings)
+    stopping = threading.Event()
+    store_left_over(engine, store, stopping)  # a killed worker on this host left them
     grace = settings.shutdown_grace_seconds
     host = ExecutionHost(
         engine,
         settings,
-        LocalArtifactStore(settings.artifacts_dir),
+        store,
         f"Its worker was stopped and the execution did not end within the {grace:g} s grace",
     )
     reaper = Reaper(engine, settings)
@@ -239,5 +246,6 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
             )
         )
     finally:
+        stopping.set()
         reaper.stop()
         engine.dispose()

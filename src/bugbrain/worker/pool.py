@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from bugbrain import ids
-from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.clock import utcnow
-from bugbrain.db.engine import write_tx
+from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import execution_state as state
 from bugbrain.services.execution_state import Claim
 from bugbrain.settings import Settings
@@ -46,7 +46,7 @@ def recover_after_restart(engine: Engine, settings: Settings) -> list[str]:
 
 
 class WorkerPool:
-    def __init__(self, engine: Engine, settings: Settings, store: LocalArtifactStore) -> None:
+    def __init__(self, engine: Engine, settings: Settings, store: ArtifactStore) -> None:
         self.engine = engine
         self.settings = settings
         self.store = store
@@ -63,6 +63,7 @@ class WorkerPool:
         for stale in (self.settings.data_dir / "runners").glob("warm-*.log"):
             with contextlib.suppress(OSError):
                 stale.unlink()
+        store_left_over(self.engine, self.store, self._stopping)
         for index in range(self.settings.workers):
             thread = threading.Thread(
                 target=self._loop, name=f"bugbrain-worker-{index}", daemon=True
@@ -152,3 +153,30 @@ class WorkerPool:
         finally:
             with self._lock:
                 self._running.pop(claim.execution_id, None)
+
+
+def store_left_over(
+    engine: Engine, store: ArtifactStore, stopping: threading.Event
+) -> threading.Thread | None:
+    """Store, in the background, the files a killed process had not stored yet
+    (a remote store; listed before any run of this process starts): those of a
+    deleted execution are deleted instead."""
+    left_over = store.left_over()
+    if not left_over:
+        return None
+
+    def store_them() -> None:
+        for execution_id in left_over:
+            if stopping.is_set():
+                return
+            with read_tx(engine) as conn:
+                deleted = state.load(conn, execution_id) is None
+            if deleted:
+                store.delete_execution(execution_id)
+            else:
+                log.info("storing the files execution %s left behind", execution_id)
+                store.store_execution(execution_id)
+
+    thread = threading.Thread(target=store_them, name="bugbrain-left-over-artifacts", daemon=True)
+    thread.start()
+    return thread

@@ -12,14 +12,16 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bugbrain.artifacts.store import LocalArtifactStore
+from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.clock import utcnow
 from bugbrain.contract.events import InvalidEvent, RunnerEvent, parse_event
 from bugbrain.db.engine import read_tx, write_tx
@@ -59,7 +61,7 @@ class Supervisor:
         self,
         engine: Engine,
         settings: Settings,
-        store: LocalArtifactStore,
+        store: ArtifactStore,
         claim: Claim,
         warm: WarmRunner | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -84,6 +86,14 @@ class Supervisor:
         # Whether the runner came from a warm one, and has printed anything yet.
         self._from_warm = False
         self._heard = False
+        # A remote store takes each finished test's files on a thread of its own:
+        # an upload must not hold up heartbeats, cancels and the deadline.
+        self._uploads = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="bugbrain-upload")
+            if store.remote
+            else None
+        )
+        self._files_settled = False
 
     # ---- set-up -------------------------------------------------------------
 
@@ -128,6 +138,13 @@ class Supervisor:
     # ---- main loop ----------------------------------------------------------
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            # Cancelled, lost, or ended: its files are kept all the same.
+            self._settle_files()
+
+    def _run(self) -> None:
         directory = self.store.execution_dir(self.claim.execution_id)
         directory.mkdir(parents=True, exist_ok=True)
         try:
@@ -258,7 +275,11 @@ class Supervisor:
                 self.outcome.partial_steps[position] = []
             self.outcome.partial_steps.setdefault(position, []).append(step)
         elif event["event"] == "test_finished":
-            self._record_test(event["position"], self._rebase(dict(event["result"])))
+            result = self._rebase(dict(event["result"]))
+            self._record_test(event["position"], result)
+            if self._uploads is not None:
+                files = list(dict.fromkeys(_files(result)))
+                self._uploads.submit(self._store, partial(self.store.store_files, files))
         elif event["event"] == "fatal":
             # The API documents a closed set of reasons; anything but a browser
             # that would not start is the runner's own failure.
@@ -315,11 +336,44 @@ class Supervisor:
 
     # ---- endings ------------------------------------------------------------
 
+    def _settle_files(self) -> None:
+        """With a remote store: every file of the run stored (and no local copy
+        left) before the run's end is written, so a finished execution's links
+        open. The lease is renewed meanwhile: uploads can outlast it."""
+        if self._uploads is None or self._files_settled:
+            return
+        self._files_settled = True
+        # One upload thread, first in first out: this ends after every test's files.
+        execution_id = self.claim.execution_id
+        rest = self._uploads.submit(self._store, partial(self.store.store_execution, execution_id))
+        keep_lease = True
+        while True:
+            try:
+                rest.result(timeout=self.settings.heartbeat_seconds)
+                break
+            except TimeoutError:
+                if keep_lease:
+                    with write_tx(self.engine) as conn:
+                        keep_lease = state.heartbeat(conn, self.claim)
+        self._uploads.shutdown()
+        with read_tx(self.engine) as conn:
+            deleted = state.load(conn, execution_id) is None
+        if deleted:  # its project went while files were on their way
+            self.store.delete_execution(execution_id)
+
+    def _store(self, action: Callable[[], object]) -> None:
+        """On the upload thread: a store call, whose failure must not stop the next."""
+        try:
+            action()
+        except Exception:
+            log.exception("storing files of %s failed", self.claim.execution_id)
+
     def _conclude(self, returncode: int, directory: Path) -> None:
         if self.outcome.unreadable is not None:
             self._fail(FailureReason.RUNNER_CRASHED, self.outcome.unreadable)
             return
         if self.outcome.done:  # every test reported; how teardown went does not matter
+            self._settle_files()
             with write_tx(self.engine) as conn:
                 if not state.still_ours(conn, self.claim):
                     return
@@ -350,8 +404,21 @@ class Supervisor:
         # "cancelled" and "lost": the row was already ended by whoever took it from us.
 
     def _fail(self, reason: str, message: str) -> None:
+        self._settle_files()
         with write_tx(self.engine) as conn:
             state.fail(conn, self.claim, reason, message, self.outcome.partial_steps)
+
+
+def _files(result: dict[str, Any]) -> list[str]:
+    """The artifact paths a (rebased) test result names, as ``_rebase`` sets them."""
+    found = [result["screenshot"]] if result.get("screenshot") else []
+    for step in result.get("steps") or []:
+        found += _files(step)
+    evidence = result.get("evidence") or {}
+    found += [evidence[k] for k in ("trace", "page_archive") if evidence.get(k)]
+    for attempt in result.get("attempts") or []:
+        found += _files(attempt)
+    return found
 
 
 def _parse_time(value: Any) -> datetime:
