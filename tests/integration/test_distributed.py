@@ -1,6 +1,7 @@
 """Workers on PostgreSQL (procrastinate): the API alone (``--workers 0``) and real
-``bugbrain worker`` processes sharing its database. Many executions each run
-exactly once; a killed worker's executions end (or are re-queued and run
+``bugbrain worker`` processes sharing its database, each with a data directory
+of its own (as on hosts of their own), artifacts in a local S3-compatible
+server (moto). Many executions each run exactly once, every screenshot opens; a killed worker's executions end (or are re-queued and run
 again) and leave no browser; a cancel reaches the worker; SIGTERM lets running
 executions use their grace; one project cannot take every worker."""
 
@@ -14,12 +15,15 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
+import requests
 
 from tests.support import databases, seed
+from tests.support.s3 import LocalS3
 from tests.support.servers import Api, BugbrainServer, ShopServer, WorkerProcess
 from tests.support.waiting import eventually
 
@@ -28,14 +32,26 @@ pytestmark = pytest.mark.browser
 RUNNING = re.compile(r"running execution (exec_\w+)")
 
 
+BUCKET, PREFIX = "distributed", "runs"
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BugbrainServer]:
+def s3() -> Iterator[LocalS3]:
+    server = LocalS3()
+    server.start()
+    server.create_bucket(BUCKET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, s3: LocalS3) -> Iterator[BugbrainServer]:
     admin = databases.postgres_admin_url()
     if admin is None:
         pytest.skip("no PostgreSQL server (BUGBRAIN_TEST_DATABASE_URL, or 127.0.0.1:5432)")
     data_dir = tmp_path_factory.mktemp("distributed")
     databases.use_postgres(data_dir, admin)
-    api_only = BugbrainServer(data_dir, workers=0)
+    api_only = BugbrainServer(data_dir, workers=0, extra_env=s3.env(f"s3://{BUCKET}/{PREFIX}"))
     api_only.start()
     yield api_only
     api_only.stop()
@@ -101,7 +117,12 @@ def _at(value: str) -> float:
 
 
 def test_sixty_executions_on_three_workers_each_run_once(
-    server: BugbrainServer, api: Api, shop: ShopServer, workers: list[WorkerProcess]
+    server: BugbrainServer,
+    api: Api,
+    shop: ShopServer,
+    workers: list[WorkerProcess],
+    s3: LocalS3,
+    tmp_path: Path,
 ) -> None:
     project_id, plan_id = _plan(
         api,
@@ -112,7 +133,11 @@ def test_sixty_executions_on_three_workers_each_run_once(
         ],
         screenshot_mode="every_step",
     )
-    workers.extend(WorkerProcess(server, f"w{i}") for i in range(3))
+    hosts = [tmp_path / f"host{i}" for i in range(3)]
+    workers.extend(
+        WorkerProcess(server, f"w{i}", extra_env={"BUGBRAIN_DATA_DIR": str(host)})
+        for i, host in enumerate(hosts)
+    )
     for worker in workers:
         worker.start()
     with ThreadPoolExecutor(8) as pool:
@@ -135,9 +160,15 @@ def test_sixty_executions_on_three_workers_each_run_once(
         urls = [test["screenshot"], *(s["screenshot"] for s in test["steps"])]
         assert len(urls) == 3
         for url in urls:
-            response = api.session.get(url, timeout=30)
+            response = requests.get(url, timeout=30)  # signed: no key needed
             assert response.status_code == 200, url
             assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    stored = s3.keys(BUCKET, PREFIX + "/")
+    for execution_id in ids:
+        mine = [k for k in stored if k.startswith(f"{PREFIX}/{execution_id}/")]
+        assert sum(k.endswith(".png") for k in mine) == 2, mine
+    # Nothing of any run stays on the hosts that ran them.
+    assert [p for host in hosts for p in (host / "artifacts").rglob("*") if p.is_file()] == []
 
 
 def test_a_killed_worker_loses_nothing(

@@ -5,6 +5,7 @@ made on first use and dropped when the test run ends."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 from pathlib import Path
@@ -58,7 +59,8 @@ def database_url(data_dir: Path) -> str | None:
 
 
 def drop_all() -> None:
-    """Drop every database this test run made."""
+    """Drop every database this process made (at the end of the test run, and at
+    exit: a helper process, such as the API fuzzer's, makes its own)."""
     for name, admin in list(_created.items()):
         _admin(
             admin,
@@ -75,3 +77,6 @@ def _admin(admin_url: str, sql: str) -> None:
     url = make_url(admin_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(sql.encode())
+
+
+atexit.register(drop_all)
