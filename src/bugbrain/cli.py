@@ -59,6 +59,40 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from bugbrain.datadir import DataDirLock
+    from bugbrain.db.copy import copy_database, row_counts
+    from bugbrain.db.engine import create_engine
+    from bugbrain.db.migrate import upgrade
+
+    settings = _settings(args)
+    target_url = args.to
+    if not target_url.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+        raise InvalidInput.field("--to", "a postgresql:// (or sqlite:///) database URL")
+    if target_url == settings.resolved_database_url:
+        raise InvalidInput.field("--to", "is the database this install already uses")
+    # No server may run on the data directory meanwhile: its writes would be lost.
+    lock = DataDirLock(settings.data_dir)
+    lock.acquire()
+    try:
+        source = create_engine(settings.resolved_database_url)
+        target = create_engine(target_url)
+        upgrade(source)
+        upgrade(target)
+        copied = copy_database(
+            source, target, lambda table, n: print(f"{table}: {n} rows", file=sys.stderr)
+        )
+        if row_counts(target) != copied or row_counts(source) != copied:
+            raise Conflict("The copy does not match its source: nothing should use either")
+        source.dispose()
+        target.dispose()
+    finally:
+        lock.release()
+    total = sum(copied.values())
+    print(f"copied {total} rows; now set BUGBRAIN_DATABASE_URL to the new database")
+    return 0
+
+
 def _open_engine(args: argparse.Namespace) -> Engine:
     from bugbrain.db.engine import create_engine
     from bugbrain.db.migrate import upgrade
@@ -201,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _data_dir_arg(db_upgrade)
     db_upgrade.set_defaults(func=cmd_db_upgrade)
+    db_copy = db.add_parser(
+        "copy",
+        help="copy every row of this install's database (e.g. SQLite) into another, "
+        "migrated and empty (e.g. PostgreSQL)",
+    )
+    db_copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/db")
+    _data_dir_arg(db_copy)
+    db_copy.set_defaults(func=cmd_db_copy)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True
