@@ -1380,7 +1380,39 @@ EDGE_ROWS = [
     ),
 ]
 
+# NUL (U+0000): PostgreSQL's text cannot hold it, so no request string may, on any
+# database; an id holding it names nothing.
+NUL_ROWS = [
+    invalid("NUL in a case name", "POST", CASES, "name", body={**CASE, "name": "a\x00b"}),
+    invalid(
+        "NUL in a step value",
+        "POST",
+        CASES,
+        "steps[0].value",
+        body={**CASE, "steps": [{"action": "navigate", "value": "/a\x00"}]},
+    ),
+    invalid(
+        "NUL in a plan's test case id",
+        "POST",
+        PLANS,
+        "test_case_ids[1]",
+        body={**PLAN, "test_case_ids": ["$case", "tc_\x00"]},
+    ),
+    invalid(
+        "NUL in a variable's name",
+        "PATCH",
+        f"{PROJECTS}/$project",
+        "variables.a\\u0000",
+        body={"variables": {"a\x00": "1"}},
+    ),
+    invalid(
+        "NUL in a query", "GET", f"{API}/executions", "project_id", params={"project_id": "p\x00"}
+    ),
+    Row("NUL in a path", "GET", f"{CASES}/tc_%00", 404, "not_found", None),
+]
+
 ROWS = [
+    *NUL_ROWS,
     *EXECUTION_LIST_ROWS,
     *_execution_create_rows(),
     *EXECUTION_OTHER_ROWS,

@@ -1,7 +1,12 @@
 """Request bodies must be RFC 8259 JSON. Python's parser also takes NaN and
 Infinity, and other failures (bad UTF-8, nesting too deep) surface from
 FastAPI as a bare 400; this route class checks the body first so every
-unparseable body gets the same precise ``invalid_json`` error."""
+unparseable body gets the same precise ``invalid_json`` error.
+
+No string of a request may hold the NUL character (U+0000): PostgreSQL's text
+cannot store it, and an id holding it names nothing. A body or query field
+holding it is refused (422, the field named) and a path holding it is not found,
+on every database alike, before any query."""
 
 from __future__ import annotations
 
@@ -34,11 +39,46 @@ def json_problem(body: bytes) -> str | None:
     return None
 
 
+NUL = "\x00"
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+
+
+def nul_fields(value: Any, path: str = "") -> list[str]:
+    """Where in a parsed JSON value a string (or an object's key) holds NUL."""
+    if isinstance(value, str):
+        return [path or "body"] if NUL in value else []
+    if isinstance(value, list):
+        return [f for i, item in enumerate(value) for f in nul_fields(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found += [where.replace(NUL, "\\u0000")] if NUL in str(key) else []
+            found += nul_fields(item, where)
+        return found
+    return []
+
+
+def _refused(fields: list[str]) -> Response:
+    details = [FieldError(field, NUL_MESSAGE) for field in fields]
+    summary = "; ".join(f"{d.field}: {d.message}" for d in details)
+    return error_response(422, "validation_error", f"Invalid request: {summary}", details)
+
+
 class StrictJsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # Only parameters the route reads: it ignores the others, NUL or not.
+        declared = {param.alias for param in self.dependant.query_params}
 
         async def checked(request: Request) -> Response:
+            if any(NUL in str(v) for v in request.path_params.values()):
+                return error_response(404, "not_found", "Not found: the path holds NUL (U+0000)")
+            in_query = [
+                k for k, v in request.query_params.multi_items() if k in declared and NUL in v
+            ]
+            if in_query:
+                return _refused(in_query)
             # A route that takes no body ignores whatever it is sent.
             if self.body_field is not None and request.method in _BODY_METHODS:
                 body = await request.body()  # cached: the handler reuses it
@@ -48,6 +88,10 @@ class StrictJsonRoute(APIRoute):
                     return error_response(
                         400, "invalid_json", f"Invalid request: {detail.message}", [detail]
                     )
+                if body.strip() and b"\\u0000" in body.lower():  # the only way JSON spells NUL
+                    fields = nul_fields(json.loads(body))
+                    if fields:
+                        return _refused(fields)
             return await handler(request)
 
         return checked

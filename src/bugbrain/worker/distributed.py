@@ -38,6 +38,7 @@ from bugbrain.settings import Settings
 from bugbrain.vocabulary import RUN_EXECUTION_TASK, FailureReason
 from bugbrain.worker.pool import store_left_over
 from bugbrain.worker.supervisor import Supervisor
+from bugbrain.worker.warm import WarmRunner
 
 log = logging.getLogger("bugbrain.worker")
 
@@ -52,16 +53,57 @@ def worker_id() -> str:
 
 
 class ExecutionHost:
-    """Runs the executions that this process's jobs name, one supervisor each."""
+    """Runs the executions that this process's jobs name, one supervisor each, on
+    runners started ahead (warm, one per slot) as the embedded pool does."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, store: ArtifactStore, stop_message: str
+        self,
+        engine: Engine,
+        settings: Settings,
+        store: ArtifactStore,
+        stop_message: str,
+        slots: int,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.store = store
         self.worker_id = worker_id()
         self.stop_message = stop_message
+        self.slots = slots
+        self._warm: list[WarmRunner] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def warm_up(self) -> None:
+        """Start a warm runner for each free slot (none when turned off)."""
+        while self.settings.warm_runners:
+            with self._lock:
+                if self._closed or len(self._warm) >= self.slots:
+                    return
+            runner = WarmRunner.start(self.settings, self.settings.data_dir / "runners")
+            if runner is None:
+                return
+            with self._lock:
+                if self._closed:
+                    runner.discard()
+                    return
+                self._warm.append(runner)
+
+    def _take_warm(self) -> WarmRunner | None:
+        with self._lock:
+            while self._warm:
+                runner = self._warm.pop()
+                if runner.proc.poll() is None:
+                    return runner
+                runner.discard()  # died while idle: the run starts cold
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            runners, self._warm = self._warm, []
+        for runner in runners:
+            runner.discard()
 
     def run(self, execution_id: str, job: Any) -> None:
         """Claim ``execution_id`` and run it to its end. ``job`` is procrastinate's
@@ -79,6 +121,7 @@ class ExecutionHost:
             self.settings,
             self.store,
             claim,
+            self._take_warm(),
             should_stop=job.should_abort,
             stop_message=self.stop_message,
         )
@@ -88,6 +131,8 @@ class ExecutionHost:
             log.exception("supervising %s failed", execution_id)
             with write_tx(self.engine) as conn:
                 state.fail(conn, claim, FailureReason.RUNNER_CRASHED, "Internal worker error")
+        finally:
+            self.warm_up()  # the next execution's runner, while this slot is idle
 
 
 class _WhileProjectBusy(procrastinate.BaseRetryStrategy):
@@ -157,7 +202,11 @@ class EmbeddedWorker:
 
     def __init__(self, engine: Engine, settings: Settings, store: ArtifactStore) -> None:
         self.host = ExecutionHost(
-            engine, settings, store, "The server shut down while this execution ran"
+            engine,
+            settings,
+            store,
+            "The server shut down while this execution ran",
+            slots=settings.workers,
         )
         self.settings = settings
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -168,6 +217,7 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         store_left_over(self.host.engine, self.host.store, self._stopping)
+        self.host.warm_up()
         self._thread.start()
         self._started.wait(timeout=30)
 
@@ -200,6 +250,7 @@ class EmbeddedWorker:
         if self._loop is not None and self._task is not None:
             self._loop.call_soon_threadsafe(self._task.cancel)
         self._thread.join(timeout=timeout)
+        self.host.close()
 
 
 def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> None:
@@ -227,6 +278,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
         settings,
         store,
         f"Its worker was stopped and the execution did not end within the {grace:g} s grace",
+        slots=concurrency,
     )
     reaper = Reaper(engine, settings)
     reaper.start()
@@ -234,6 +286,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
         "bugbrain worker %s: %d at a time from %s", host.worker_id, concurrency, ", ".join(queues)
     )
     try:
+        host.warm_up()
         app = build_app(settings, host, pool_size=concurrency + 4)
         asyncio.run(
             work(
@@ -247,5 +300,6 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
         )
     finally:
         stopping.set()
+        host.close()
         reaper.stop()
         engine.dispose()
