@@ -779,3 +779,32 @@ def test_a_stopping_worker_requeues_its_claim_only_if_the_plan_allows_it(engine:
         assert state.requeue(conn, given_back)
         assert not state.requeue(conn, given_back)  # the claim is no longer ours
     assert status_of(engine, given_back.execution_id) == ExecutionStatus.QUEUED
+
+
+def test_reap_overdue_ends_a_run_past_its_deadline_and_grace_only(engine: Engine) -> None:
+    late = claimed(engine)
+    on_time = claimed(engine)
+    pending = claimed(engine, ExecutionStatus.PENDING)
+    now = utcnow()
+    with write_tx(engine) as conn:
+        conn.execute(
+            executions.update()
+            .where(executions.c.id == late.execution_id)
+            .values(started_at=now - timedelta(seconds=300 + 61))
+        )
+        conn.execute(
+            executions.update()
+            .where(executions.c.id == on_time.execution_id)
+            .values(started_at=now - timedelta(seconds=300 + 59))
+        )
+        assert state.reap_overdue(conn, now=now, grace_seconds=60) == [late.execution_id]
+    row = snapshot(engine, late.execution_id)[0]
+    assert (row["status"], row["failure_reason"]) == (
+        ExecutionStatus.FAILED,
+        FailureReason.TIMEOUT,
+    )
+    assert "timeout of 300 s" in row["failure_message"]
+    assert status_of(engine, on_time.execution_id) == ExecutionStatus.RUNNING
+    assert status_of(engine, pending.execution_id) == ExecutionStatus.PENDING
+    with write_tx(engine) as conn:  # its worker's late events change nothing
+        assert not state.finish(conn, late)

@@ -358,6 +358,28 @@ def reap(
     return reaped
 
 
+def reap_overdue(conn: Connection, *, now: datetime, grace_seconds: float) -> list[str]:
+    """The deadline's backstop: fail every running execution older than its
+    ``timeout_seconds`` and ``grace_seconds`` more (its worker enforces the
+    deadline itself; this ends one whose worker is alive but did not)."""
+    running = conn.execute(
+        sa.select(executions.c.id, executions.c.started_at, executions.c.timeout_seconds).where(
+            executions.c.status == ExecutionStatus.RUNNING, executions.c.started_at.is_not(None)
+        )
+    ).all()
+    ended = []
+    for execution_id, started_at, timeout in running:
+        if started_at + timedelta(seconds=timeout + grace_seconds) > now:
+            continue
+        condition = sa.and_(
+            executions.c.id == execution_id, executions.c.status == ExecutionStatus.RUNNING
+        )
+        message = f"Execution exceeded its timeout of {timeout} s (ended by the reaper)"
+        if _end_failed(conn, execution_id, condition, FailureReason.TIMEOUT, message):
+            ended.append(execution_id)
+    return ended
+
+
 def requeue(conn: Connection, claim: Claim) -> bool:
     """Give a claimed execution back to the queue (its worker is stopping), if its
     plan allows it once more; False when it does not (or it is no longer ours)."""

@@ -4,6 +4,8 @@ conflict.
 
 - An execution whose lease was not renewed for ``lease_seconds`` (three
   heartbeats) is failed ``worker_lost``, or re-queued once when its plan says so.
+- An execution still running a minute past its ``timeout_seconds`` is failed
+  ``timeout``: the deadline's backstop (its worker enforces it first).
 - On PostgreSQL, the queue's jobs held by a worker that stopped sending its
   heartbeat are ended as failed (procrastinate's stalled-job query), and a
   queued execution without a job gets one.
@@ -28,6 +30,9 @@ log = logging.getLogger("bugbrain.reaper")
 
 # A procrastinate worker heartbeats every 10 s; one silent for this long is gone.
 STALLED_WORKER_SECONDS: Final = 30.0
+# How far past its deadline a run may go before the reaper ends it: its worker
+# ends it at the deadline, so this is only for a worker that did not.
+DEADLINE_GRACE_SECONDS: Final = 60.0
 # A queued execution this old without a job gets one (its creator's job is in
 # the same transaction, so a younger one is never missing its job).
 ORPHAN_AFTER_SECONDS: Final = 10.0
@@ -64,6 +69,9 @@ class Reaper:
             stale = utcnow() - timedelta(seconds=self.settings.lease_seconds)
             for execution_id in state.reap(conn, stale_before=stale):
                 log.warning("execution %s: its worker stopped responding", execution_id)
+            overdue = state.reap_overdue(conn, now=utcnow(), grace_seconds=DEADLINE_GRACE_SECONDS)
+            for execution_id in overdue:
+                log.warning("execution %s ran past its deadline: ended", execution_id)
             if not jobs.on_postgres(conn):
                 return
         with write_tx(self.engine) as conn:
