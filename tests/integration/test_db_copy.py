@@ -22,11 +22,7 @@ from tests.support.servers import BUGBRAIN, Api, BugbrainServer, ShopServer
 
 pytestmark = pytest.mark.browser
 
-STEPS = [
-    {"description": "Open the product", "action": "navigate", "value": "{{page}}"},
-    {"description": "Add it to the cart", "action": "click", "selector": ".add-to-cart-btn"},
-    {"description": "Confirmation", "action": "assert_text", "value": "Added to cart"},
-]
+STEPS = seed.HEAL_STEPS
 
 
 @pytest.fixture(scope="module")

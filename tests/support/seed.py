@@ -17,6 +17,15 @@ PASSING = [*LOGIN, {"description": "On catalog", "action": "assert_url", "value"
 FAILING = [*LOGIN, {"description": "Add", "action": "click", "selector": ".add-to-cart-button"}]
 
 
+# The lab's heal pages (heal-v1.html, heal-v2.html: the button's class renamed),
+# opened by the page the execution's ``page`` variable names.
+HEAL_STEPS = [
+    {"description": "Open the product", "action": "navigate", "value": "{{page}}"},
+    {"description": "Add it to the cart", "action": "click", "selector": ".add-to-cart-btn"},
+    {"description": "Confirmation", "action": "assert_text", "value": "Added to cart"},
+]
+
+
 def wait_steps(ms: int) -> list[dict[str, Any]]:
     return [
         {"description": "Open about", "action": "navigate", "value": "/about"},

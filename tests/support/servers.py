@@ -97,6 +97,16 @@ class ShopServer:
 BUGBRAIN = [sys.executable, "-m", "bugbrain.cli"]
 
 
+def descendants(proc: subprocess.Popen[bytes] | None) -> list[psutil.Process]:
+    """Every process ``proc`` started, and theirs (none once it is gone)."""
+    if proc is None:
+        return []
+    try:
+        return psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
 class BugbrainServer:
     """``bugbrain serve`` as a real subprocess with its own data directory."""
 
@@ -177,12 +187,7 @@ class BugbrainServer:
         return Api(self.url, self.create_key(workspace))
 
     def descendants(self) -> list[psutil.Process]:
-        if self.proc is None:
-            return []
-        try:
-            return psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
+        return descendants(self.proc)
 
     def kill(self) -> None:
         """SIGKILL the server process alone, as a crash would."""
@@ -241,12 +246,7 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def descendants(self) -> list[psutil.Process]:
-        if self.proc is None:
-            return []
-        try:
-            return psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
+        return descendants(self.proc)
 
     def signal(self, sig: int) -> None:
         assert self.proc is not None

@@ -23,7 +23,7 @@ import logging
 import os
 import socket
 import threading
-from typing import Any, Final
+from typing import Final
 
 import procrastinate
 from procrastinate.jobs import Job
@@ -105,7 +105,7 @@ class ExecutionHost:
         for runner in runners:
             runner.discard()
 
-    def run(self, execution_id: str, job: Any) -> None:
+    def run(self, execution_id: str, job: procrastinate.JobContext) -> None:
         """Claim ``execution_id`` and run it to its end. ``job`` is procrastinate's
         context: its ``should_abort`` (a shutdown past its grace, or a cancel)
         stops the run. Raises ProjectBusy (the job is retried)."""
