@@ -28,6 +28,10 @@ class Settings:
     # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
     secret_key: str = ""
     artifact_url_ttl_seconds: int = 3600
+    # How long the API trusts an API key it has looked up before it reads the
+    # key's row again: a revoked key is refused by every request that starts this
+    # long after the revocation. 0 reads the row on every request.
+    api_key_cache_seconds: float = 5.0
     chromium_path: str = ""
     headless: bool = True
     # A claimed execution whose heartbeat is older than this is declared lost.
@@ -90,6 +94,7 @@ _TYPES: dict[str, Any] = {
     "workers": int,
     "secret_key": str,
     "artifact_url_ttl_seconds": int,
+    "api_key_cache_seconds": float,
     "chromium_path": str,
     "headless": bool,
     "lease_seconds": int,
@@ -126,6 +131,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("port must be between 1 and 65535")
     if settings.lease_seconds < 5:
         raise ConfigError("lease_seconds must be at least 5")
+    if not 0 <= settings.api_key_cache_seconds <= 60:
+        raise ConfigError("api_key_cache_seconds must be between 0 and 60")
     if settings.fingerprint_refresh_seconds < 0:
         raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
     if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:

@@ -1,20 +1,22 @@
-"""Request dependencies: the app context and the authenticated workspace."""
+"""Request dependencies: the app context and the authenticated workspace.
+
+Both are ``async``: FastAPI runs a plain ``def`` dependency in the thread pool,
+a round trip that costs more than either does with the key in the cache."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bugbrain.api.context import AppContext
-from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.errors import AuthError
-from bugbrain.services import keys
 from bugbrain.services.keys import Principal
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -37,18 +39,21 @@ def bearer_token(request: Request) -> str:
 _bearer_scheme = HTTPBearer(auto_error=False, description="bugbrain_sk_prod_… or bugbrain_sk_dev_…")
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     ctx: Ctx,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
 ) -> Principal:
     token = bearer_token(request)
-    with read_tx(ctx.engine) as conn:
-        principal = keys.authenticate(conn, token)
-    if principal.needs_touch:
-        with write_tx(ctx.engine) as conn:
-            keys.touch_key(conn, principal.key_id)
+    principal = ctx.keys.cached(token)
+    if principal is None:  # once per key and api_key_cache_seconds: a read, maybe a write
+        principal = await to_thread.run_sync(ctx.keys.lookup, token)
     return principal
+
+
+def authenticate_blocking(request: Request, ctx: AppContext) -> Principal:
+    """``authenticate`` for code already running in a thread."""
+    return ctx.keys.principal(bearer_token(request))
 
 
 Auth = Annotated[Principal, Depends(authenticate)]
