@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -44,11 +43,7 @@ async def authenticate(
     ctx: Ctx,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
 ) -> Principal:
-    token = bearer_token(request)
-    principal = ctx.keys.cached(token)
-    if principal is None:  # once per key and api_key_cache_seconds: a read, maybe a write
-        principal = await to_thread.run_sync(ctx.keys.lookup, token)
-    return principal
+    return await ctx.keys.principal_async(bearer_token(request))
 
 
 def authenticate_blocking(request: Request, ctx: AppContext) -> Principal:

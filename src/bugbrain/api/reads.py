@@ -4,8 +4,8 @@ in one trip, and no trip to a thread where none is needed.
 - **SQLite**: the read runs on the event loop as it is. The file is local, a
   read transaction in WAL mode never waits for a writer, and the reads here
   take tens of microseconds: less than handing them to a thread, which cost
-  ~0.4 ms of CPU per request on the 2-core machine of docs/benchmarks.md ("API
-  throughput").
+  0.4-0.7 ms of CPU per status request on the 2-core machine of
+  docs/benchmarks.md ("API throughput"), where the whole request costs ~0.5 ms.
 - **PostgreSQL**: a read waits on the network, so it runs in a thread (at most
   ``READ_THREADS`` at once, one pooled connection each) on the read engine
   (``db.engine.create_read_engine``: autocommit, one round trip per query). A
