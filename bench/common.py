@@ -77,8 +77,9 @@ def wait_http(url: str, seconds: float = 60, proc: subprocess.Popen[bytes] | Non
     raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
 
 
-def snapshot_source(dest: Path, attempts: int = 10) -> str:
-    """Copy ``src/`` to ``dest`` and check that it imports; returns a short hash.
+def snapshot_source(dest: Path, attempts: int = 10, source: Path | None = None) -> str:
+    """Copy ``src/`` (or ``source``, e.g. another revision's) to ``dest`` and check
+    that it imports; returns a short hash.
 
     The work tree may be edited while a benchmark runs (other people's work in
     progress); every process of a run uses this one consistent copy instead
@@ -87,7 +88,7 @@ def snapshot_source(dest: Path, attempts: int = 10) -> str:
     problem = ""
     for _ in range(attempts):
         shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(ROOT / "src", dest, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source or ROOT / "src", dest, ignore=shutil.ignore_patterns("__pycache__"))
         check = subprocess.run(
             [PYTHON, "-c", "import bugbrain.runner.child, bugbrain.server, bugbrain.cli"],
             env={**os.environ, "PYTHONPATH": str(dest)},
@@ -186,8 +187,17 @@ class Api:
 class Bugbrain:
     """``bugbrain serve`` as a subprocess with its own data directory."""
 
-    def __init__(self, data_dir: Path, workers: int = 1, src: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        workers: int = 1,
+        src: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+        serve_args: Sequence[str] = (),
+    ) -> None:
         self.src = src
+        self.extra_env = extra_env or {}
+        self.serve_args = list(serve_args)
         self.data_dir = data_dir
         self.workers = workers
         self.port = free_port()
@@ -200,13 +210,14 @@ class Bugbrain:
             "BUGBRAIN_DATA_DIR": str(self.data_dir),
             "BUGBRAIN_WORKERS": str(self.workers),
             "BUGBRAIN_LOG_LEVEL": "warning",
+            **self.extra_env,
         }
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with (self.data_dir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                [*CLI, "serve", "--port", str(self.port)],
+                [*CLI, "serve", "--port", str(self.port), *self.serve_args],
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import uvicorn
 
@@ -13,15 +14,24 @@ from bugbrain.settings import Settings
 log = logging.getLogger("bugbrain")
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the API (bench/bare_api.py serves its baseline alike)."""
+    return {
+        "log_level": settings.log_level,
+        # httptools' HTTP parser ("auto" takes it when installed, and it is a
+        # dependency), on asyncio's own event loop: not uvloop, even where it is
+        # installed. Measured in docs/benchmarks.md ("API throughput").
+        "loop": "asyncio",
+        "http": "auto",  # not vocabulary: a uvicorn setting
+        # A synchronous create may be waiting on a long run: do not hang shutdown on it.
+        "timeout_graceful_shutdown": 5,
+    }
+
+
 def build_server(settings: Settings) -> uvicorn.Server:
     app = create_app(settings)
     config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        # A synchronous create may be waiting on a long run: do not hang shutdown on it.
-        timeout_graceful_shutdown=5,
+        app, host=settings.host, port=settings.port, **uvicorn_options(settings)
     )
     return uvicorn.Server(config)
 

@@ -45,6 +45,10 @@ class Settings:
     artifacts_s3_region: str = ""
     artifacts_s3_access_key_id: str = ""
     artifacts_s3_secret_access_key: str = field(default="", repr=False)
+    # How long the API trusts an API key it has looked up before it reads the
+    # key's row again: a revoked key is refused by every request that starts this
+    # long after the revocation. 0 reads the row on every request.
+    api_key_cache_seconds: float = 5.0
     chromium_path: str = ""
     headless: bool = True
     # A claimed execution whose heartbeat is older than this (three heartbeats)
@@ -175,6 +179,7 @@ _TYPES: dict[str, Any] = {
     "artifacts_s3_region": str,
     "artifacts_s3_access_key_id": str,
     "artifacts_s3_secret_access_key": str,
+    "api_key_cache_seconds": float,
     "chromium_path": str,
     "headless": bool,
     "lease_seconds": int,
@@ -217,6 +222,19 @@ def _validate(settings: Settings) -> None:
         )
     if not 0 < settings.port < 65536:
         raise ConfigError("port must be between 1 and 65535")
+    _validate_workers(settings)
+    if not 0 <= settings.api_key_cache_seconds <= 60:
+        raise ConfigError("api_key_cache_seconds must be between 0 and 60")
+    if settings.fingerprint_refresh_seconds < 0:
+        raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
+    if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
+        # An execution created without timeout_seconds gets the default.
+        raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
+    _validate_artifacts(settings)
+
+
+def _validate_workers(settings: Settings) -> None:
+    """Leases, fairness, shutdown and queues: how workers run executions."""
     if not 0 < settings.heartbeat_seconds <= 5:
         raise ConfigError("heartbeat_seconds must be more than 0 and at most 5")
     if settings.lease_seconds < 5 or settings.lease_seconds < 2 * settings.heartbeat_seconds:
@@ -231,12 +249,6 @@ def _validate(settings: Settings) -> None:
             f"queues: {', '.join(map(repr, bad)) or 'none given'}: a queue name is lower-case "
             "letters, digits, '_', '.', '-', at most 40, starting with a letter or digit"
         )
-    if settings.fingerprint_refresh_seconds < 0:
-        raise ConfigError("fingerprint_refresh_seconds must be 0 or more")
-    if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
-        # An execution created without timeout_seconds gets the default.
-        raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
-    _validate_artifacts(settings)
 
 
 def _validate_artifacts(settings: Settings) -> None:

@@ -6,15 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from bugbrain import __version__
 from bugbrain.api import errors, openapi
+from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
+from bugbrain.api.reads import READ_THREADS
 from bugbrain.api.routes import artifacts, executions, resources
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
-from bugbrain.db.engine import create_engine
+from bugbrain.db.engine import create_engine, create_read_engine
 from bugbrain.db.migrate import upgrade
 from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
@@ -36,7 +39,16 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     upgrade(engine)
     store = open_store(settings)
     secret = load_or_create_secret(settings.data_dir, settings.secret_key)
-    ctx = AppContext(settings=settings, engine=engine, store=store, secret=secret, pool=None)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        store=store,
+        secret=secret,
+        pool=None,
+        keys=KeyCache(engine, settings.api_key_cache_seconds),
+        read_engine=create_read_engine(settings.resolved_database_url, READ_THREADS),
+        read_threads=CapacityLimiter(READ_THREADS),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +74,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                 ctx.pool.stop()
             if embedded is not None:
                 embedded.stop()
+            if ctx.read_engine is not None:
+                ctx.read_engine.dispose()
             engine.dispose()
 
     app = FastAPI(
@@ -78,7 +92,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(artifacts.router)
 
     @app.get("/health", tags=["meta"])
-    def health() -> Health:
+    async def health() -> Health:
         return Health(status="ok", version=__version__)
 
     return app

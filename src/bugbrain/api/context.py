@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anyio import CapacityLimiter
 from sqlalchemy.engine import Engine
 
+from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.settings import Settings
 from bugbrain.worker.pool import WorkerPool
@@ -18,3 +20,7 @@ class AppContext:
     store: ArtifactStore
     secret: bytes
     pool: WorkerPool | None
+    keys: KeyCache
+    # PostgreSQL only: the engine and threads of the API's reads (api/reads.py).
+    read_engine: Engine | None
+    read_threads: CapacityLimiter

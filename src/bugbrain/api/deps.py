@@ -1,4 +1,7 @@
-"""Request dependencies: the app context and the authenticated workspace."""
+"""Request dependencies: the app context and the authenticated workspace.
+
+Both are ``async``: FastAPI runs a plain ``def`` dependency in the thread pool,
+a round trip that costs more than either does with the key in the cache."""
 
 from __future__ import annotations
 
@@ -8,13 +11,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bugbrain.api.context import AppContext
-from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.errors import AuthError
-from bugbrain.services import keys
 from bugbrain.services.keys import Principal
 
 
-def get_ctx(request: Request) -> AppContext:
+async def get_ctx(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -37,18 +38,17 @@ def bearer_token(request: Request) -> str:
 _bearer_scheme = HTTPBearer(auto_error=False, description="bugbrain_sk_prod_… or bugbrain_sk_dev_…")
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     ctx: Ctx,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer_scheme)] = None,
 ) -> Principal:
-    token = bearer_token(request)
-    with read_tx(ctx.engine) as conn:
-        principal = keys.authenticate(conn, token)
-    if principal.needs_touch:
-        with write_tx(ctx.engine) as conn:
-            keys.touch_key(conn, principal.key_id)
-    return principal
+    return await ctx.keys.principal_async(bearer_token(request))
+
+
+def authenticate_blocking(request: Request, ctx: AppContext) -> Principal:
+    """``authenticate`` for code already running in a thread."""
+    return ctx.keys.principal(bearer_token(request))
 
 
 Auth = Annotated[Principal, Depends(authenticate)]

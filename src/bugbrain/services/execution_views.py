@@ -81,6 +81,16 @@ def estimated_completion(row: RowMapping, typical_seconds: float) -> datetime | 
     return started + timedelta(seconds=expected)
 
 
+def uses_typical_duration(row: RowMapping) -> bool:
+    """Whether ``status_json`` needs the typical duration: only for a run that
+    has started and not finished a test yet (so it is not read on most polls)."""
+    return (
+        row["status"] not in TERMINAL
+        and row["started_at"] is not None
+        and progress(row)["current"] == 0
+    )
+
+
 def status_json(row: RowMapping, typical_seconds: float) -> dict[str, Any]:
     status = row["status"]
     if status in TERMINAL:

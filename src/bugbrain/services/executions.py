@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,41 @@ from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
 from bugbrain.services import projects, test_plans
-from bugbrain.services.common import Page, get_scoped, paged, pagination
+from bugbrain.services.common import Page, get_scoped, pagination
 from bugbrain.services.execution_views import summary_json
 from bugbrain.vocabulary import CLAIMED, ExecutionStatus, TestStatus
 
 
 def get(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
     return get_scoped(conn, executions, execution_id, workspace_id, "Execution")
+
+
+# What the API's views of an execution read: every column but ``spec``, by far
+# the largest (each step of each test, frozen at creation), which none shows.
+VIEW_COLUMNS = tuple(column for column in executions.c if column.name != "spec")
+
+# The polled reads are built once and run with parameters: on SQLite, building a
+# statement (and its cache key) costs more than running it.
+_GET_VIEW = sa.select(*VIEW_COLUMNS).where(
+    executions.c.id == sa.bindparam("execution_id"),
+    executions.c.workspace_id == sa.bindparam("workspace_id"),
+)
+_RESULTS = (
+    sa.select(test_results)
+    .where(test_results.c.execution_id == sa.bindparam("execution_id"))
+    .order_by(test_results.c.position)
+)
+_TOTAL = "total_matching"  # the list query's window count
+
+
+def get_view(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
+    """``get`` without the spec, in one prepared statement: what the status,
+    summary and results views read."""
+    params = {"execution_id": execution_id, "workspace_id": workspace_id}
+    row = conn.execute(_GET_VIEW, params).mappings().first()
+    if row is None:
+        raise NotFound(f"Execution {execution_id} not found")
+    return row
 
 
 def _resolve_environment(
@@ -151,6 +180,29 @@ def create(
     return get(conn, workspace_id, execution_id)
 
 
+@functools.cache
+def _list_query(status: bool, plan: bool, after: bool, before: bool) -> sa.Select[Any]:
+    """The list query for one combination of filters, with the number of all
+    matching rows as a window count (one query where a count and a page were two)."""
+    query = sa.select(*VIEW_COLUMNS, sa.func.count().over().label(_TOTAL)).where(
+        executions.c.workspace_id == sa.bindparam("workspace_id"),
+        executions.c.project_id == sa.bindparam("project_id"),
+    )
+    if status:
+        query = query.where(executions.c.status == sa.bindparam("status"))
+    if plan:
+        query = query.where(executions.c.test_plan_id == sa.bindparam("test_plan_id"))
+    if after:
+        query = query.where(executions.c.created_at >= sa.bindparam("created_after"))
+    if before:
+        query = query.where(executions.c.created_at < sa.bindparam("created_before"))
+    return (
+        query.order_by(executions.c.created_at.desc(), executions.c.id.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
 def list_(
     conn: Connection,
     workspace_id: str,
@@ -162,19 +214,32 @@ def list_(
     created_after: datetime | None,
     created_before: datetime | None,
 ) -> dict[str, Any]:
-    projects.get(conn, workspace_id, project_id)
-    query = sa.select(executions).where(
-        executions.c.workspace_id == workspace_id, executions.c.project_id == project_id
-    )
-    if status:
-        query = query.where(executions.c.status == status)
-    if test_plan_id:
-        query = query.where(executions.c.test_plan_id == test_plan_id)
-    if created_after:
-        query = query.where(executions.c.created_at >= created_after)
-    if created_before:
-        query = query.where(executions.c.created_at < created_before)
-    rows, total = paged(conn, query, page, [executions.c.created_at.desc(), executions.c.id.desc()])
+    filters = {
+        "status": status or None,
+        "test_plan_id": test_plan_id or None,
+        "created_after": created_after,
+        "created_before": created_before,
+    }
+    query = _list_query(*(value is not None for value in filters.values()))
+    params = {
+        "workspace_id": workspace_id,
+        "project_id": project_id,
+        "limit": page.limit,
+        "offset": page.offset,
+        **{name: value for name, value in filters.items() if value is not None},
+    }
+    rows = list(conn.execute(query, params).mappings())
+    if rows:
+        # Rows of this workspace and project: the project is the workspace's.
+        total = int(rows[0][_TOTAL])
+    else:
+        projects.get(conn, workspace_id, project_id)  # 404 unless it is the workspace's
+        total = 0
+        if page.offset:  # past the end: how many there are
+            matching = query.limit(None).offset(None).order_by(None).subquery()
+            del params["limit"], params["offset"]
+            counted = sa.select(sa.func.count()).select_from(matching)
+            total = int(conn.execute(counted, params).scalar_one())
     return {"data": [summary_json(r) for r in rows], "pagination": pagination(page, total)}
 
 
@@ -191,13 +256,7 @@ def cancel(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping
 
 
 def results_rows(conn: Connection, execution_id: str) -> list[RowMapping]:
-    return list(
-        conn.execute(
-            sa.select(test_results)
-            .where(test_results.c.execution_id == execution_id)
-            .order_by(test_results.c.position)
-        ).mappings()
-    )
+    return list(conn.execute(_RESULTS, {"execution_id": execution_id}).mappings())
 
 
 def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
@@ -219,23 +278,31 @@ def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
     return int(ahead), int(busy)
 
 
+def _recent_runs(column: sa.Column[Any]) -> sa.Select[Any]:
+    return (
+        sa.select(executions.c.started_at, executions.c.completed_at)
+        .where(
+            column == sa.bindparam("value"),
+            executions.c.status == ExecutionStatus.COMPLETED,
+            executions.c.started_at.is_not(None),
+        )
+        .order_by(executions.c.created_at.desc())
+        .limit(20)
+    )
+
+
+# Of the same plan, else of the project.
+_RECENT_RUNS = (
+    ("test_plan_id", _recent_runs(executions.c.test_plan_id)),
+    ("project_id", _recent_runs(executions.c.project_id)),
+)
+
+
 def typical_duration(conn: Connection, row: RowMapping) -> float:
     """Median wall time of recent finished runs of the same plan (else of the
     project), else a guess from the number of tests."""
-    for column, value in (
-        (executions.c.test_plan_id, row["test_plan_id"]),
-        (executions.c.project_id, row["project_id"]),
-    ):
-        recent = conn.execute(
-            sa.select(executions.c.started_at, executions.c.completed_at)
-            .where(
-                column == value,
-                executions.c.status == ExecutionStatus.COMPLETED,
-                executions.c.started_at.is_not(None),
-            )
-            .order_by(executions.c.created_at.desc())
-            .limit(20)
-        ).all()
+    for column, query in _RECENT_RUNS:
+        recent = conn.execute(query, {"value": row[column]}).all()
         durations: list[float] = sorted((done - start).total_seconds() for start, done in recent)
         if durations:
             return durations[len(durations) // 2]

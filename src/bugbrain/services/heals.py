@@ -155,10 +155,15 @@ def list_for_test_case(conn: Connection, workspace_id: str, test_case_id: str) -
     return {"data": [to_json(r) for r in rows]}
 
 
+_OF_EXECUTION = (
+    sa.select(heals)
+    .where(heals.c.execution_id == sa.bindparam("execution_id"))
+    .order_by(heals.c.created_at)
+)
+
+
 def list_for_execution(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(heals).where(heals.c.execution_id == execution_id).order_by(heals.c.created_at)
-    ).mappings()
+    rows = conn.execute(_OF_EXECUTION, {"execution_id": execution_id}).mappings()
     return [to_json(r) for r in rows]
 
 

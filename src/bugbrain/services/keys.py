@@ -141,6 +141,12 @@ class Principal:
     workspace_id: str
     key_id: str
     needs_touch: bool = False
+    # When the key stops working (a cached principal is checked against it).
+    expires_at: datetime | None = None
+
+
+# Built once: a statement built per call costs more than running it.
+_BY_HASH = sa.select(api_keys).where(api_keys.c.key_hash == sa.bindparam("key_hash"))
 
 
 def authenticate(conn: Connection, key: str) -> Principal:
@@ -148,11 +154,7 @@ def authenticate(conn: Connection, key: str) -> Principal:
     with a message that says which rule failed (no secret is echoed)."""
     if not ids.is_well_formed_key(key):
         raise AuthError("Malformed API key: expected bugbrain_sk_prod_… or bugbrain_sk_dev_…")
-    row = (
-        conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == ids.hash_key(key)))
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_BY_HASH, {"key_hash": ids.hash_key(key)}).mappings().first()
     if row is None:
         raise AuthError("Unknown API key")
     now = utcnow()
@@ -164,7 +166,12 @@ def authenticate(conn: Connection, key: str) -> Principal:
     # Recording use is throttled, so that authenticating is a pure read on almost
     # every request; the caller records it in a write transaction of its own.
     stale = last is None or (now - last).total_seconds() > 60
-    return Principal(workspace_id=row["workspace_id"], key_id=row["id"], needs_touch=stale)
+    return Principal(
+        workspace_id=row["workspace_id"],
+        key_id=row["id"],
+        needs_touch=stale,
+        expires_at=row["expires_at"],
+    )
 
 
 def touch_key(conn: Connection, key_id: str) -> None:

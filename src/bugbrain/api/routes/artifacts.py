@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from bugbrain.api.deps import Ctx, authenticate
+from bugbrain.api.deps import Ctx, authenticate_blocking
 from bugbrain.api.errors import error_response
 from bugbrain.api.openapi import errors
 from bugbrain.api.strict_json import StrictJsonRoute
@@ -65,10 +65,10 @@ def get_artifact(
         if problem is not None:
             return error_response(403, "forbidden", f"Artifact link rejected: {problem}")
     else:
-        principal = authenticate(request, ctx)
+        principal = authenticate_blocking(request, ctx)
         execution_id = path.split("/", 1)[0]
         with read_tx(ctx.engine) as conn:
-            executions.get(conn, principal.workspace_id, execution_id)
+            executions.get_view(conn, principal.workspace_id, execution_id)
     found = ctx.store.open(path)
     if found is None:
         raise NotFound(f"Artifact {path} not found")

@@ -7,16 +7,17 @@ import math
 import re
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator, TypeAdapter
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain.api.context import AppContext
 from bugbrain.api.deps import Auth, Ctx
 from bugbrain.api.openapi import errors, location_header
+from bugbrain.api.reads import read
 from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
 from bugbrain.clock import as_utc, isoformat
@@ -99,7 +100,7 @@ def _utc_filter(value: datetime | None) -> datetime | None:
     response_model_exclude_unset=True,
     responses=errors(401, (404, "No such project in your workspace."), 422),
 )
-def list_executions(
+async def list_executions(
     ctx: Ctx,
     auth: Auth,
     project_id: Annotated[str, Query(min_length=1, max_length=40, description="Project ID")],
@@ -110,8 +111,8 @@ def list_executions(
     created_after: Annotated[DateFilter, Query(description="Inclusive.")] = None,
     created_before: Annotated[DateFilter, Query(description="Exclusive.")] = None,
 ) -> ExecutionList:
-    with read_tx(ctx.engine) as conn:
-        page = executions.list_(
+    def page(conn: Connection) -> ExecutionList:
+        found = executions.list_(
             conn,
             auth.workspace_id,
             Page(limit, offset),
@@ -121,7 +122,9 @@ def list_executions(
             created_after=_utc_filter(created_after),
             created_before=_utc_filter(created_before),
         )
-    return ExecutionList.model_validate(page)
+        return ExecutionList.model_validate(found)
+
+    return await read(ctx, page)
 
 
 def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMapping:
@@ -224,19 +227,17 @@ _EXECUTION_ERRORS = errors(401, (404, "No such execution in your workspace."))
 @router.get(
     "/executions/{execution_id}", response_model_exclude_unset=True, responses=_EXECUTION_ERRORS
 )
-def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionSummary:
-    with read_tx(ctx.engine) as conn:
-        row = executions.get(conn, auth.workspace_id, execution_id)
+async def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionSummary:
+    row = await read(ctx, executions.get_view, auth.workspace_id, execution_id)
     return ExecutionSummary.model_validate(views.summary_json(row))
 
 
-def _status(
-    ctx: AppContext, workspace_id: str, execution_id: str
-) -> ProgressingStatus | FinishedStatus:
-    with read_tx(ctx.engine) as conn:
-        row = executions.get(conn, workspace_id, execution_id)
-        typical = 0.0 if row["status"] in TERMINAL else executions.typical_duration(conn, row)
-    return _STATUS.validate_python(views.status_json(row, typical))
+def _status_reads(
+    conn: Connection, workspace_id: str, execution_id: str
+) -> tuple[RowMapping, float]:
+    row = executions.get_view(conn, workspace_id, execution_id)
+    use = views.uses_typical_duration(row)
+    return row, executions.typical_duration(conn, row) if use else 0.0
 
 
 @router.get(
@@ -246,8 +247,18 @@ def _status(
     responses=_EXECUTION_ERRORS,
 )
 async def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> ProgressingStatus | FinishedStatus:
-    # Polled often: the reads in one trip to the thread pool, the model built once.
-    return await run_in_threadpool(_status, ctx, auth.workspace_id, execution_id)
+    # Polled often: one query (two while a started run has no finished test
+    # yet) on the event loop (api/reads.py), the model built once.
+    row, typical = await read(ctx, _status_reads, auth.workspace_id, execution_id)
+    return _STATUS.validate_python(views.status_json(row, typical))
+
+
+def _results_reads(
+    conn: Connection, workspace_id: str, execution_id: str
+) -> tuple[RowMapping, list[RowMapping], list[dict[str, Any]]]:
+    row = executions.get_view(conn, workspace_id, execution_id)
+    tests = executions.results_rows(conn, execution_id)
+    return row, tests, heals.list_for_execution(conn, execution_id)
 
 
 @router.get(
@@ -255,22 +266,24 @@ async def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> ProgressingStat
     response_model_exclude_unset=True,
     responses=_EXECUTION_ERRORS,
 )
-def get_results(execution_id: str, request: Request, ctx: Ctx, auth: Auth) -> ExecutionResults:
-    with read_tx(ctx.engine) as conn:
-        row = executions.get(conn, auth.workspace_id, execution_id)
-        tests = executions.results_rows(conn, execution_id)
-        healed = heals.list_for_execution(conn, execution_id)
+async def get_results(
+    execution_id: str, request: Request, ctx: Ctx, auth: Auth
+) -> ExecutionResults:
+    row, tests, healed = await read(ctx, _results_reads, auth.workspace_id, execution_id)
     body = views.results_json(row, tests, url_maker(ctx, request))
     body["heals"] = healed
     return ExecutionResults.model_validate(body)
 
 
+def _heals_reads(conn: Connection, workspace_id: str, execution_id: str) -> list[dict[str, Any]]:
+    executions.get_view(conn, workspace_id, execution_id)
+    return heals.list_for_execution(conn, execution_id)
+
+
 @router.get("/executions/{execution_id}/heals", responses=_EXECUTION_ERRORS)
-def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionHeals:
+async def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionHeals:
     """The elements this execution healed (plan setting ``healing: auto``)."""
-    with read_tx(ctx.engine) as conn:
-        executions.get(conn, auth.workspace_id, execution_id)
-        healed = heals.list_for_execution(conn, execution_id)
+    healed = await read(ctx, _heals_reads, auth.workspace_id, execution_id)
     return ExecutionHeals.model_validate({"id": execution_id, "heals": healed})
 
 
