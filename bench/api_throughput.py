@@ -395,7 +395,7 @@ def main() -> int:
     print(common.machine_markdown(info))
     print(
         f"bugbrain: snapshot of {args.src or 'src/'} with sha256 {source}; {database}; "
-        f"`bugbrain serve {' '.join(args.serve_arg)}`".rstrip()
+        f"`{' '.join(['bugbrain serve', *args.serve_arg])}`"
         + f"; uvloop and httptools {'hidden' if args.without_speedups else 'importable'}. "
         f"wrk -t1, {args.rounds} rounds of {args.duration:g} s per point, interleaved; "
         f"load average {load_start:.1f} → {load_after:.1f}.\n"

@@ -75,7 +75,7 @@ def _short(frame: str) -> str:
 
 def _report(stacks: collections.Counter[tuple[str, ...]], top: int) -> None:
     total = sum(stacks.values())
-    print(f"\n{total} samples (threads on CPU)")
+    print(f"\n{total} samples (threads py-spy saw active: one blocked on a lock counts too)")
     print("\nWhere they were (each sample counted once, in the first part that matches):")
     parts: collections.Counter[str] = collections.Counter()
     for frames, n in stacks.items():
