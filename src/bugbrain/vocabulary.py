@@ -164,6 +164,14 @@ class FailureReason(StrEnum):
     SERVER_SHUTDOWN = "server_shutdown"
 
 
+class CheckStatus(StrEnum):
+    """One ``/readyz`` check: passed, failed, or not needed by this process."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 class ScreenshotMode(StrEnum):
     EVERY_STEP = "every_step"
     ON_FAILURE = "on_failure"

@@ -80,3 +80,19 @@ def _admin(admin_url: str, sql: str) -> None:
 
 
 atexit.register(drop_all)
+
+
+def allow_connections(data_dir: Path, allowed: bool) -> None:
+    """PostgreSQL: refuse (and end) or allow again connections to the database of
+    the server on ``data_dir``, as a database that goes away and comes back."""
+    url = database_url(data_dir)
+    assert url is not None, "not on PostgreSQL"
+    name = make_url(url).database
+    admin = _created[str(name)]
+    _admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+    if not allowed:
+        _admin(
+            admin,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+        )

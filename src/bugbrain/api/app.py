@@ -10,7 +10,7 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from bugbrain import __version__
-from bugbrain.api import errors, openapi
+from bugbrain.api import errors, metrics, openapi, probes
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
 from bugbrain.api.reads import READ_THREADS
@@ -90,6 +90,11 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(executions.router)
     app.include_router(resources.router)
     app.include_router(artifacts.router)
+
+    metrics.install(app, engine)
+    probes.install(
+        app, ctx, runs_executions=start_workers and (settings.is_sqlite or settings.workers > 0)
+    )
 
     @app.get("/health", tags=["meta"])
     async def health() -> Health:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -29,3 +31,14 @@ def upgrade(engine: Engine) -> None:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def pending(engine: Engine) -> str | None:
+    """None when the database is at the latest schema, else what it is at."""
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if current == heads:
+        return None
+    at = ", ".join(sorted(current)) or "no schema"
+    return f"the database is at {at}; this version needs {', '.join(sorted(heads))}"

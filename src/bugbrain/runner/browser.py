@@ -144,3 +144,10 @@ class Launched:
         await self._close_browser()
         if self._pw is not None:
             await self._pw.stop()
+
+
+async def launch_check(chromium_path: str | None, headless: bool) -> str | None:
+    """Start Playwright and launch Chromium as a run would, then close both: None
+    when that worked, else why not (``/readyz``)."""
+    async with Launched(chromium_path, headless) as launched:
+        return None if launched._error is None else str(launched._error)
