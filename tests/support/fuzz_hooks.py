@@ -34,6 +34,9 @@ _DANGLING = [
     (r"test_plan_id", r"test plan .+ (not found|belongs to .+|has no active test cases to run)"),
     (r"test_case_ids\[\d+\]", r"test case .+ (not found|belongs to another project)"),
     (r"(default_)?environment", r"unknown environment .+"),
+    # A cron expression's shape is in its pattern; each field's range (minute
+    # 0-59, day 1-31, names of months and days) is more than a pattern should say.
+    (r"cron", r".+ is not a valid cron expression"),
     # No string may hold NUL (U+0000): PostgreSQL's text cannot store it. The
     # schema does not say so: a JSON Schema string has one pattern, and ours
     # already carry theirs (not blank, an URL, a name's characters).

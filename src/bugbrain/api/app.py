@@ -14,7 +14,7 @@ from bugbrain.api import errors, metrics, openapi, probes
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
 from bugbrain.api.reads import READ_THREADS
-from bugbrain.api.routes import artifacts, executions, resources
+from bugbrain.api.routes import artifacts, executions, resources, schedules
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
 from bugbrain.db.engine import create_engine, create_read_engine
@@ -24,6 +24,7 @@ from bugbrain.settings import Settings
 from bugbrain.worker.distributed import EmbeddedWorker
 from bugbrain.worker.pool import WorkerPool, recover_after_restart
 from bugbrain.worker.reaper import Reaper
+from bugbrain.worker.scheduler import Scheduler
 
 log = logging.getLogger("bugbrain")
 
@@ -66,9 +67,12 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
             embedded = EmbeddedWorker(engine, settings, store)
             embedded.start()
         reaper.start()
+        scheduler = Scheduler(engine, settings, ctx.pool.wake if ctx.pool is not None else None)
+        scheduler.start()
         try:
             yield
         finally:
+            scheduler.stop()
             reaper.stop()
             if ctx.pool is not None:
                 ctx.pool.stop()
@@ -89,6 +93,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     openapi.install(app, settings)
     app.include_router(executions.router)
     app.include_router(resources.router)
+    app.include_router(schedules.router)
     app.include_router(artifacts.router)
 
     metrics.install(app, engine)

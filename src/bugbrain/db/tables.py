@@ -170,8 +170,42 @@ executions = sa.Table(
     # How many more times the execution goes back to the queue when its worker is lost.
     sa.Column("requeues_left", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("queue", sa.String(40), nullable=False, server_default=DEFAULT_QUEUE),
+    # Started by a schedule's tick (plain column: the execution outlives the
+    # schedule); the unique pair makes a second start of one tick impossible.
+    sa.Column("schedule_id", sa.String(40), nullable=True),
+    sa.Column("scheduled_for", UTCDateTime(), nullable=True),
     sa.Index("ix_executions_project_created", "project_id", "created_at"),
+    sa.Index("ix_executions_schedule_tick", "schedule_id", "scheduled_for", unique=True),
     sa.Index("ix_executions_status_created", "status", "created_at"),
+)
+
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    _fk("projects.id"),
+    sa.Column(
+        "test_plan_id",
+        sa.String(40),
+        sa.ForeignKey("test_plans.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("cron", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(100), nullable=False),
+    sa.Column("environment", sa.String(100), nullable=True),
+    sa.Column("variables", sa.JSON(), nullable=False),
+    sa.Column("timeout_seconds", sa.Integer(), nullable=True),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    # The tick to fire next (null while disabled); moved on by whoever fires it.
+    sa.Column("next_run_at", UTCDateTime(), nullable=True),
+    sa.Column("last_run_at", UTCDateTime(), nullable=True),
+    sa.Column("last_execution_id", sa.String(40), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    *_timestamps(),
+    sa.Index("ix_schedules_project_created", "project_id", "created_at"),
+    sa.Index("ix_schedules_next_run", "next_run_at"),
 )
 
 test_results = sa.Table(

@@ -136,7 +136,10 @@ def create(
     *,
     default_timeout: int,
     max_timeout: int,
+    schedule: tuple[str, datetime] | None = None,
 ) -> RowMapping:
+    """A queued execution of ``body``'s plan (``schedule``: the schedule and tick
+    that started it)."""
     timeout = body.timeout_seconds if body.timeout_seconds is not None else default_timeout
     if timeout > max_timeout:
         raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
@@ -159,6 +162,8 @@ def create(
             created_at=now,
             queue=plan_queue,
             requeues_left=1 if requeue else 0,
+            schedule_id=schedule[0] if schedule else None,
+            scheduled_for=schedule[1] if schedule else None,
         )
     )
     conn.execute(

@@ -259,6 +259,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     from bugbrain.db.engine import create_engine
     from bugbrain.db.migrate import upgrade
     from bugbrain.worker.reaper import Reaper
+    from bugbrain.worker.scheduler import Scheduler
 
     if settings.is_sqlite:
         raise ConfigError(
@@ -282,6 +283,8 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     )
     reaper = Reaper(engine, settings)
     reaper.start()
+    scheduler = Scheduler(engine, settings)
+    scheduler.start()
     log.info(
         "bugbrain worker %s: %d at a time from %s", host.worker_id, concurrency, ", ".join(queues)
     )
@@ -301,5 +304,6 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     finally:
         stopping.set()
         host.close()
+        scheduler.stop()
         reaper.stop()
         engine.dispose()
