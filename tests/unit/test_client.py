@@ -4,6 +4,7 @@ it loads no server code."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -17,7 +18,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from bugbrain.client import config, models
+from bugbrain.client import AsyncClient, Client, config, models
 from bugbrain.client import errors as e
 from bugbrain.client.calls import _path
 from bugbrain.client.models import STATUS
@@ -25,7 +26,8 @@ from bugbrain.client.polling import Poller
 from bugbrain.client.retry import Attempts, Done, Retry, RetryPolicy
 from bugbrain.schemas import projects, test_cases, test_plans
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
 
 
 def test_importing_the_sdk_loads_no_server_code() -> None:
@@ -342,3 +344,30 @@ def test_request_fields_are_the_apis(
     fields: type, model: type[BaseModel], positional: set[str]
 ) -> None:
     assert set(get_type_hints(fields)) | positional == set(model.model_fields)
+
+
+# ---- the two clients ----------------------------------------------------------------
+
+
+def _public(cls: type) -> dict[str, Any]:
+    return {
+        n: getattr(cls, n) for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))
+    }
+
+
+def test_async_client_has_every_method_of_client_with_the_same_signature() -> None:
+    blocking = _public(Client)
+    coroutines = _public(AsyncClient)
+    assert set(blocking) - {"close"} == set(coroutines) - {"aclose"}
+    for name, method in blocking.items():
+        if name == "close":
+            continue
+        twin = coroutines[name]
+        assert inspect.iscoroutinefunction(twin), name
+        assert inspect.signature(method) == inspect.signature(twin), name
+
+
+def test_every_client_method_is_in_the_docs() -> None:
+    text = (ROOT / "docs" / "sdk.md").read_text()
+    for name in _public(Client):
+        assert f"`{name}(" in text or f"{name}()" in text, name
