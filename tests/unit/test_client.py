@@ -170,6 +170,12 @@ def test_get_is_retried_on_transport_errors_and_gateway_answers() -> None:
         attempts.answered(_answer(504))
 
 
+def test_errors_that_do_not_pass_are_not_retried() -> None:
+    for exc in (httpx.UnsupportedProtocol("gopher"), httpx.ProxyError("refused")):
+        with pytest.raises(e.TransportError):
+            _attempts("GET").failed(exc)
+
+
 def test_get_is_not_retried_on_client_errors_or_500() -> None:
     for status, kind in ((404, e.NotFoundError), (500, e.ServerError), (401, e.AuthError)):
         with pytest.raises(kind):

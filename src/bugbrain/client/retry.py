@@ -4,8 +4,8 @@ The rules (docs/sdk.md#retries):
 
 - Idempotent requests (GET, PUT, DELETE, and PATCH: every bugbrain PATCH sets
   fields to the values sent, so sending it twice leaves the same state) are
-  retried on any transport error (refused, reset, timed out) and on 429, 502,
-  503 and 504.
+  retried on transport errors that may pass (refused, reset, dropped, timed
+  out; not a bad URL or a proxy's refusal) and on 429, 502, 503 and 504.
 - A POST is retried only when the server certainly did not act on it: the
   connection could not be made (nothing was sent), or the answer was 429 or
   503, which refuse a request without carrying it out. Never after a timeout or
@@ -91,10 +91,19 @@ def retryable_status(method: str, status: int) -> bool:
     return method in IDEMPOTENT and status in GATEWAY
 
 
+# Transport errors that may pass: the network, a timeout, a connection the
+# server dropped. Not a bad URL scheme or a proxy's refusal: those stay.
+PASSING: tuple[type[Exception], ...] = (
+    httpx.NetworkError,
+    httpx.TimeoutException,
+    httpx.RemoteProtocolError,
+)
+
+
 def retryable_exception(method: str, exc: Exception) -> bool:
     if isinstance(exc, NOT_SENT):
         return True
-    return method in IDEMPOTENT and isinstance(exc, httpx.TransportError)
+    return method in IDEMPOTENT and isinstance(exc, PASSING)
 
 
 @dataclass(frozen=True)
