@@ -91,6 +91,7 @@ def shop_plan(bugbrain: BugbrainServer, key: str, shop: ShopServer) -> ShopPlan:
 
 def test_health_and_projects(bb: Client) -> None:
     assert bb.health().status == "ok"
+    assert bb.ready().status == "ready"
     created = bb.create_project(
         "SDK project",
         base_url="http://shop.example",
@@ -527,6 +528,25 @@ def test_rate_limits_carry_retry_after() -> None:
         client.list_projects()
     assert caught.value.retry_after == 0.0
     assert len(script.seen) == 1 + FAST.max_retries
+
+
+def test_not_ready_is_answered_at_once() -> None:
+    body = {
+        "error": {
+            "code": "not_ready",
+            "message": "Not ready: database",
+            "details": [{"field": "database", "message": "connection refused"}],
+        }
+    }
+    script = Script({("GET", "/readyz"): [(503, {"Retry-After": "0"}, body)]})
+    with (
+        serving(script.handler()) as url,
+        Client(url, "k", retries=FAST) as client,
+        pytest.raises(ServerError) as caught,
+    ):
+        client.ready()
+    assert (caught.value.code, caught.value.details[0].field) == ("not_ready", "database")
+    assert len(script.seen) == 1
 
 
 def test_no_server_is_a_transport_error_after_retries() -> None:

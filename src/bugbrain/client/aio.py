@@ -35,6 +35,7 @@ from bugbrain.client.models import (
     ProjectList,
     ProjectUpdateFields,
     QueuedExecution,
+    Readiness,
     Status,
     TestCase,
     TestCaseFields,
@@ -53,7 +54,7 @@ from bugbrain.client.polling import (
     Poller,
     timed_out,
 )
-from bugbrain.client.retry import Attempts, Done, Retry, RetryPolicy
+from bugbrain.client.retry import NO_RETRIES, Attempts, Done, Retry, RetryPolicy
 
 T = TypeVar("T")
 
@@ -109,7 +110,7 @@ class AsyncClient:
             call.method,
             url,
             call.parse,
-            self.retry,
+            self.retry if call.retry else NO_RETRIES,
             ok_if_repeated=call.ok_if_repeated,
             repeated=call.repeated,
         )
@@ -136,6 +137,12 @@ class AsyncClient:
 
     async def health(self) -> Health:
         return await self._send(calls.health())
+
+    async def ready(self) -> Readiness:
+        """``/readyz``: the database, migrations and (with workers) a browser checked.
+        Not ready: ``ServerError`` (503, code ``not_ready``, ``details`` per failed
+        check), at once, without retries."""
+        return await self._send(calls.ready())
 
     async def download(self, url: str) -> bytes:
         """An artifact (screenshot, trace, page archive) by its signed URL from

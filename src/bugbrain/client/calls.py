@@ -32,6 +32,7 @@ from bugbrain.client.models import (
     ProjectList,
     ProjectUpdateFields,
     QueuedExecution,
+    Readiness,
     Status,
     TestCase,
     TestCaseFields,
@@ -66,6 +67,8 @@ class Call(Generic[T]):
     # through (a retried DELETE answered 404), and the value to return then.
     ok_if_repeated: frozenset[int] = field(default_factory=frozenset)
     repeated: Callable[[], T] | None = None
+    # False: one attempt, whatever the answer (a probe's 503 is its answer).
+    retry: bool = True
 
 
 def _model(model: type[M]) -> Callable[[httpx.Response], M]:
@@ -107,6 +110,11 @@ def _delete(*parts: str) -> Call[None]:
 
 def health() -> Call[Health]:
     return Call("GET", "/health", _model(Health))
+
+
+def ready() -> Call[Readiness]:
+    """``/readyz``: not ready is its 503, raised as ``ServerError`` at once."""
+    return Call("GET", "/readyz", _model(Readiness), retry=False)
 
 
 # ---- projects -----------------------------------------------------------------

@@ -50,7 +50,7 @@ from bugbrain.schemas.failure_analysis import (
     FailureAnalysisEntry,
 )
 from bugbrain.schemas.heals import ExecutionHeals, Heal, HealAccepted, HealList
-from bugbrain.schemas.meta import Health
+from bugbrain.schemas.meta import Check, Health, Readiness
 from bugbrain.schemas.projects import Environment, Project, ProjectList
 from bugbrain.schemas.test_cases import Step, TestCase, TestCaseList
 from bugbrain.schemas.test_plans import TestPlan, TestPlanList
@@ -62,6 +62,7 @@ __all__ = [
     "BriefResults",
     "CancelledExecution",
     "ChangesSinceLastPass",
+    "Check",
     "ConsoleMessage",
     "ElementMatch",
     "Environment",
@@ -90,6 +91,7 @@ __all__ = [
     "ProjectList",
     "ProjectUpdateFields",
     "QueuedExecution",
+    "Readiness",
     "ResultSummary",
     "Status",
     "Step",

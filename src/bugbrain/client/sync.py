@@ -32,6 +32,7 @@ from bugbrain.client.models import (
     ProjectList,
     ProjectUpdateFields,
     QueuedExecution,
+    Readiness,
     Status,
     TestCase,
     TestCaseFields,
@@ -50,7 +51,7 @@ from bugbrain.client.polling import (
     Poller,
     timed_out,
 )
-from bugbrain.client.retry import Attempts, Done, Retry, RetryPolicy
+from bugbrain.client.retry import NO_RETRIES, Attempts, Done, Retry, RetryPolicy
 
 T = TypeVar("T")
 
@@ -106,7 +107,7 @@ class Client:
             call.method,
             url,
             call.parse,
-            self.retry,
+            self.retry if call.retry else NO_RETRIES,
             ok_if_repeated=call.ok_if_repeated,
             repeated=call.repeated,
         )
@@ -133,6 +134,12 @@ class Client:
 
     def health(self) -> Health:
         return self._send(calls.health())
+
+    def ready(self) -> Readiness:
+        """``/readyz``: the database, migrations and (with workers) a browser checked.
+        Not ready: ``ServerError`` (503, code ``not_ready``, ``details`` per failed
+        check), at once, without retries."""
+        return self._send(calls.ready())
 
     def download(self, url: str) -> bytes:
         """An artifact (screenshot, trace, page archive) by its signed URL from
