@@ -1,0 +1,384 @@
+"""``Client``: the blocking SDK. Each method sends one ``calls`` operation
+(retried per ``retry.RetryPolicy``) and returns the API's model."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import TypeVar, Unpack
+
+import httpx
+
+from bugbrain.client import calls, config
+from bugbrain.client.calls import Call
+from bugbrain.client.errors import BugbrainClientError, ConflictError
+from bugbrain.client.models import (
+    CancelledExecution,
+    ExecutionCreated,
+    ExecutionHeals,
+    ExecutionList,
+    ExecutionResults,
+    ExecutionStatus,
+    ExecutionSummary,
+    FailureAnalysis,
+    HealAccepted,
+    HealList,
+    Health,
+    Project,
+    ProjectFields,
+    ProjectList,
+    ProjectUpdateFields,
+    QueuedExecution,
+    Readiness,
+    Status,
+    TestCase,
+    TestCaseFields,
+    TestCaseList,
+    TestCaseUpdateFields,
+    TestPlan,
+    TestPlanFields,
+    TestPlanList,
+    TestPlanUpdateFields,
+    Variables,
+)
+from bugbrain.client.polling import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_WAIT,
+    Poller,
+    timed_out,
+)
+from bugbrain.client.retry import NO_RETRIES, Attempts, Done, Retry, RetryPolicy
+
+T = TypeVar("T")
+
+
+class Client:
+    """The bugbrain API, blocking.
+
+    ``Client(base_url, api_key)``; both default to ``BUGBRAIN_URL`` and
+    ``BUGBRAIN_API_KEY``. ``timeout``: seconds for each answer (a waiting
+    ``run_execution`` gets its execution's timeout on top). ``retries``: a
+    count or a ``RetryPolicy``. ``http_client``: an ``httpx.Client`` of your own
+    (proxies, TLS), used as it is and not closed by ``close()``.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = config.DEFAULT_TIMEOUT,
+        retries: int | RetryPolicy = 3,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = config.base_url(base_url)
+        self._key = config.api_key(api_key)
+        self.timeout = timeout
+        self.retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(retries)
+        self._owned = http_client is None
+        self._http = http_client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    # ---- plumbing -------------------------------------------------------------
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owned:
+            self._http.close()
+
+    def _send(self, call: Call[T]) -> T:
+        url = call.path if "://" in call.path else self.base_url + call.path
+        key = self._key if config.same_origin(url, self.base_url) else None
+        attempts = Attempts(
+            call.method,
+            url,
+            call.parse,
+            self.retry if call.retry else NO_RETRIES,
+            ok_if_repeated=call.ok_if_repeated,
+            repeated=call.repeated,
+        )
+        while True:
+            try:
+                response = self._http.request(
+                    call.method,
+                    url,
+                    params=call.params,
+                    json=call.body,
+                    headers=config.headers(key),
+                    timeout=call.timeout if call.timeout is not None else self.timeout,
+                )
+            except httpx.TransportError as exc:
+                step: Retry | Done[T] = attempts.failed(exc)
+            else:
+                step = attempts.answered(response)
+            if isinstance(step, Retry):
+                self._sleep(step.delay)
+                continue
+            return step.value
+
+    # ---- meta -----------------------------------------------------------------
+
+    def health(self) -> Health:
+        return self._send(calls.health())
+
+    def ready(self) -> Readiness:
+        """``/readyz``: the database, migrations and (with workers) a browser checked.
+        Not ready: ``ServerError`` (503, code ``not_ready``, ``details`` per failed
+        check), at once, without retries."""
+        return self._send(calls.ready())
+
+    def download(self, url: str) -> bytes:
+        """An artifact (screenshot, trace, page archive) by its signed URL from
+        the results, or by its ``/api/v1/artifacts/…`` path. The key is sent only
+        to the server's own origin."""
+        return self._send(calls.download(url))
+
+    # ---- projects -------------------------------------------------------------
+
+    def list_projects(self, *, limit: int | None = None, offset: int | None = None) -> ProjectList:
+        return self._send(calls.list_projects(limit, offset))
+
+    def create_project(self, name: str, **fields: Unpack[ProjectFields]) -> Project:
+        return self._send(calls.create_project(name, fields))
+
+    def get_project(self, project_id: str) -> Project:
+        return self._send(calls.get_project(project_id))
+
+    def update_project(self, project_id: str, **fields: Unpack[ProjectUpdateFields]) -> Project:
+        return self._send(calls.update_project(project_id, fields))
+
+    def delete_project(self, project_id: str) -> None:
+        self._send(calls.delete_project(project_id))
+
+    # ---- test cases -----------------------------------------------------------
+
+    def list_test_cases(
+        self,
+        project_id: str,
+        *,
+        test_plan_id: str | None = None,
+        search: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> TestCaseList:
+        return self._send(
+            calls.list_test_cases(
+                project_id,
+                test_plan_id=test_plan_id,
+                search=search,
+                status=status,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def create_test_case(
+        self, project_id: str, name: str, **fields: Unpack[TestCaseFields]
+    ) -> TestCase:
+        return self._send(calls.create_test_case(project_id, name, fields))
+
+    def get_test_case(self, test_case_id: str) -> TestCase:
+        return self._send(calls.get_test_case(test_case_id))
+
+    def update_test_case(
+        self, test_case_id: str, **fields: Unpack[TestCaseUpdateFields]
+    ) -> TestCase:
+        return self._send(calls.update_test_case(test_case_id, fields))
+
+    def delete_test_case(self, test_case_id: str) -> None:
+        self._send(calls.delete_test_case(test_case_id))
+
+    def list_test_case_heals(self, test_case_id: str) -> HealList:
+        return self._send(calls.list_test_case_heals(test_case_id))
+
+    def accept_heal(self, test_case_id: str, heal_id: str) -> HealAccepted:
+        return self._send(calls.accept_heal(test_case_id, heal_id))
+
+    # ---- test plans -----------------------------------------------------------
+
+    def list_test_plans(
+        self, project_id: str, *, limit: int | None = None, offset: int | None = None
+    ) -> TestPlanList:
+        return self._send(calls.list_test_plans(project_id, limit, offset))
+
+    def create_test_plan(
+        self, project_id: str, name: str, **fields: Unpack[TestPlanFields]
+    ) -> TestPlan:
+        return self._send(calls.create_test_plan(project_id, name, fields))
+
+    def get_test_plan(self, test_plan_id: str) -> TestPlan:
+        return self._send(calls.get_test_plan(test_plan_id))
+
+    def update_test_plan(
+        self, test_plan_id: str, **fields: Unpack[TestPlanUpdateFields]
+    ) -> TestPlan:
+        return self._send(calls.update_test_plan(test_plan_id, fields))
+
+    def delete_test_plan(self, test_plan_id: str) -> None:
+        self._send(calls.delete_test_plan(test_plan_id))
+
+    # ---- executions -----------------------------------------------------------
+
+    def start_execution(
+        self,
+        test_plan_id: str,
+        project_id: str,
+        *,
+        timeout_seconds: int | None = None,
+        environment: str | None = None,
+        variables: Variables | None = None,
+    ) -> QueuedExecution:
+        """``POST /executions/async``: queue it and return at once."""
+        body = calls.execution_body(
+            test_plan_id,
+            project_id,
+            timeout_seconds=timeout_seconds,
+            environment=environment,
+            variables=variables,
+        )
+        return self._send(calls.start_execution(body))
+
+    def run_execution(
+        self,
+        test_plan_id: str,
+        project_id: str,
+        *,
+        timeout_seconds: int | None = None,
+        environment: str | None = None,
+        variables: Variables | None = None,
+    ) -> ExecutionCreated:
+        """``POST /executions``, waiting in one request: the execution and its
+        brief results once it ended, or (``polling_url`` set) as far as it got
+        ``timeout_seconds`` + 10 s after creation. ``run_and_wait`` polls instead."""
+        body = calls.execution_body(
+            test_plan_id,
+            project_id,
+            timeout_seconds=timeout_seconds,
+            environment=environment,
+            variables=variables,
+        )
+        return self._send(calls.run_execution(body))
+
+    def list_executions(
+        self,
+        project_id: str,
+        *,
+        status: ExecutionStatus | str | None = None,
+        test_plan_id: str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> ExecutionList:
+        return self._send(
+            calls.list_executions(
+                project_id,
+                status=status,
+                test_plan_id=test_plan_id,
+                created_after=created_after,
+                created_before=created_before,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def get_execution(self, execution_id: str) -> ExecutionSummary:
+        return self._send(calls.get_execution(execution_id))
+
+    def get_status(self, execution_id: str) -> Status:
+        return self._send(calls.get_status(execution_id))
+
+    def get_results(self, execution_id: str) -> ExecutionResults:
+        return self._send(calls.get_results(execution_id))
+
+    def get_failure_analysis(self, execution_id: str) -> FailureAnalysis:
+        return self._send(calls.get_failure_analysis(execution_id))
+
+    def get_execution_heals(self, execution_id: str) -> ExecutionHeals:
+        return self._send(calls.get_execution_heals(execution_id))
+
+    def cancel_execution(self, execution_id: str) -> CancelledExecution:
+        """``DELETE /executions/{id}``; ``ConflictError`` if it already ended."""
+        try:
+            return self._send(calls.cancel_execution(execution_id))
+        except ConflictError as error:
+            if not error.after_lost_attempt:
+                raise
+            # A retry of a cancel that went through: the execution is cancelled.
+            found = calls.cancelled_from_status(self.get_status(execution_id))
+            if found is None:
+                raise
+            return found
+
+    def run_and_wait(
+        self,
+        test_plan_id: str,
+        project_id: str,
+        *,
+        timeout_seconds: int | None = None,
+        environment: str | None = None,
+        variables: Variables | None = None,
+        timeout: float = DEFAULT_WAIT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[Status], object] | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> ExecutionResults:
+        """Start the plan, poll its status until it ends, return its results.
+
+        ``timeout``: seconds for all of it (``timeout_seconds`` is the
+        execution's own limit, enforced by the server); past it,
+        ``ExecutionTimeoutError`` with the ``execution_id`` (cancelled first with
+        ``cancel_on_timeout``). ``on_progress`` gets every status polled. The
+        results say how it ended: ``status`` and ``summary``."""
+        poller = Poller.starting(time.monotonic(), timeout, poll_interval, max_poll_interval)
+        queued = self.start_execution(
+            test_plan_id,
+            project_id,
+            timeout_seconds=timeout_seconds,
+            environment=environment,
+            variables=variables,
+        )
+        status_call = calls.get_status(queued.id)
+        while True:
+            bounded = min(self.timeout, max(1.0, poller.remaining(time.monotonic())))
+            try:
+                status = self._send(dataclasses.replace(status_call, timeout=bounded))
+            except BugbrainClientError as error:
+                poller.failed(error)
+            else:
+                if on_progress is not None:
+                    on_progress(status)
+                if poller.seen(status):
+                    return self.get_results(queued.id)
+            delay = poller.next_delay(time.monotonic())
+            if delay is None:
+                raise self._give_up(queued.id, timeout, poller, cancel_on_timeout)
+            self._sleep(delay)
+
+    def _give_up(
+        self, execution_id: str, wait: float, poller: Poller, cancel: bool
+    ) -> BugbrainClientError:
+        cancelled = False
+        if cancel:
+            try:
+                self.cancel_execution(execution_id)
+                cancelled = True
+            except ConflictError:
+                pass  # it ended meanwhile
+        return timed_out(execution_id, wait, poller.last, cancelled)
