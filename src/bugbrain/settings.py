@@ -3,6 +3,7 @@ overridden by explicit arguments (CLI flags). Nothing is read at import time."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
@@ -35,6 +36,9 @@ class Settings:
     workers: int = 2
     # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
     secret_key: str = ""
+    # Fernet key(s) sealing secret variables (comma-separated: the first seals,
+    # any opens); empty means "generate once, keep in data_dir" (bugbrain.vault).
+    secrets_key: str = field(default="", repr=False)
     artifact_url_ttl_seconds: int = 3600
     # Where screenshots, traces and page archives are kept: empty means
     # "<data_dir>/artifacts"; ``s3://bucket/prefix`` an S3-compatible bucket.
@@ -173,6 +177,7 @@ _TYPES: dict[str, Any] = {
     "public_url": str,
     "workers": int,
     "secret_key": str,
+    "secrets_key": str,
     "artifact_url_ttl_seconds": int,
     "artifacts_url": str,
     "artifacts_s3_endpoint_url": str,
@@ -231,6 +236,24 @@ def _validate(settings: Settings) -> None:
         # An execution created without timeout_seconds gets the default.
         raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
     _validate_artifacts(settings)
+    _validate_secrets_key(settings.secrets_key)
+
+
+def _validate_secrets_key(text: str) -> None:
+    """Each comma-separated part a Fernet key: 32 bytes, url-safe base64."""
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            raw = base64.urlsafe_b64decode(part.encode("ascii"))
+        except (ValueError, UnicodeError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(
+                f"{ENV_PREFIX}SECRETS_KEY: not a Fernet key (32 url-safe base64-encoded bytes; "
+                "make one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`)"
+            )
 
 
 def _validate_workers(settings: Settings) -> None:

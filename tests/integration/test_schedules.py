@@ -55,11 +55,12 @@ def test_create_read_update_delete(api: Api, shop: ShopServer) -> None:
         "name": "Nightly",
         "cron": " 0  3 * * * ",
         "timezone": "Europe/Paris",
-        "variables": {"who": "nightly"},
+        "variables": {"who": "nightly", "token": {"value": "s3cr3t-tok", "secret": True}},
     }
     made = api.ok("POST", "/api/v1/schedules", json=body)
     assert made["id"].startswith("sch_")
     assert made["cron"] == "0 3 * * *"
+    assert made["variables"] == {"who": "nightly", "token": {"value": None, "secret": True}}
     assert made["enabled"] is True
     assert made["next_run_at"].endswith(("T01:00:00.000Z", "T02:00:00.000Z"))  # 03:00 Paris
     assert made["last_run_at"] is None

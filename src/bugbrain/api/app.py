@@ -21,6 +21,7 @@ from bugbrain.db.engine import create_engine, create_read_engine
 from bugbrain.db.migrate import upgrade
 from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
+from bugbrain.vault import load_vault
 from bugbrain.worker.distributed import EmbeddedWorker
 from bugbrain.worker.pool import WorkerPool, recover_after_restart
 from bugbrain.worker.reaper import Reaper
@@ -45,6 +46,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         engine=engine,
         store=store,
         secret=secret,
+        vault=load_vault(settings.data_dir, settings.secrets_key),
         pool=None,
         keys=KeyCache(engine, settings.api_key_cache_seconds),
         read_engine=create_read_engine(settings.resolved_database_url, READ_THREADS),
@@ -67,7 +69,9 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
             embedded = EmbeddedWorker(engine, settings, store)
             embedded.start()
         reaper.start()
-        scheduler = Scheduler(engine, settings, ctx.pool.wake if ctx.pool is not None else None)
+        scheduler = Scheduler(
+            engine, settings, ctx.vault, ctx.pool.wake if ctx.pool is not None else None
+        )
         scheduler.start()
         try:
             yield

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
 from bugbrain.settings import Settings
+from bugbrain.vault import Vault
 from bugbrain.worker.pool import WorkerPool
 
 
@@ -19,6 +20,8 @@ class AppContext:
     engine: Engine
     store: ArtifactStore
     secret: bytes
+    # Seals secret variables (bugbrain.vault).
+    vault: Vault
     pool: WorkerPool | None
     keys: KeyCache
     # PostgreSQL only: the engine and threads of the API's reads (api/reads.py).

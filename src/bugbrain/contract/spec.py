@@ -122,6 +122,9 @@ class RunSpec(_Frozen):
     navigation_timeout_ms: Annotated[StrictInt, Field(ge=1)] = 30000
     base_url: Annotated[str | None, BeforeValidator(_stripped_or_none)] = None
     variables: Mapping[str, Text] = Field(default_factory=dict)
+    # Secret variables, sealed (name → Fernet token): the runner opens them with
+    # the key its worker gives it, and masks their values in all it writes.
+    secrets: Mapping[str, str] = Field(default_factory=dict)
     trace_mode: TraceMode = TraceMode.ON_FAILURE
     # DOM snapshots around every traced action (the viewer's time travel): 5-10 %
     # of run time, so off unless asked for; a failure keeps the page anyway.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from typing import Final
 
 from playwright.async_api import Browser, Playwright, async_playwright
@@ -109,8 +110,11 @@ class Launched:
             self._browser = None
             self._error = BrowserLaunchError(errors.first_line(exc))
 
-    async def run(self, spec: RunSpec, emit: Emit) -> None:
-        """Run ``spec`` with this browser (launched again if the spec wants another)."""
+    async def run(
+        self, spec: RunSpec, emit: Emit, secrets: Mapping[str, str] | None = None
+    ) -> None:
+        """Run ``spec`` with this browser (launched again if the spec wants another);
+        ``secrets`` are its secret variables, opened (``runner.redact``)."""
         os.makedirs(spec.artifacts_dir, exist_ok=True)
         wanted = (spec.chromium_path, spec.headless)
         if self._pw is not None and wanted != (self.chromium_path, self.headless):
@@ -127,7 +131,7 @@ class Launched:
             raise self._error
         assert self._browser is not None
         emit({"event": "browser_started", "browser_version": self._browser.version})
-        await Session(spec, self._browser, emit).run_all()
+        await Session(spec, self._browser, emit, secrets).run_all()
         await self._close_browser()
         emit({"event": "done"})
 

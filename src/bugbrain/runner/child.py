@@ -27,9 +27,12 @@ from typing import TextIO
 import psutil
 
 from bugbrain.contract.events import RunnerEvent
+from bugbrain.contract.masking import Masker
 from bugbrain.contract.spec import RunSpec, parse_spec
+from bugbrain.runner import redact
 from bugbrain.runner.browser import BrowserLaunchError, Launched
 from bugbrain.runner.errors import first_line
+from bugbrain.vault import RUNNER_KEY_ENV, SecretUnreadable
 from bugbrain.vocabulary import FailureReason
 
 EXIT_OK = 0
@@ -113,18 +116,27 @@ class _InvalidSpec(Exception):
     pass
 
 
-def _read_spec(path: str) -> RunSpec:
+# The key that opens the spec's secrets, taken out of the environment at start
+# (so the browser and anything else started later never inherit it).
+_secrets_key = ""
+
+
+def _read_spec(path: str) -> tuple[RunSpec, dict[str, str]]:
+    """The spec and its secrets, opened; from here on this process's log masks them."""
     try:
         with open(path, encoding="utf-8") as fh:
-            return parse_spec(json.load(fh))
-    except (OSError, ValueError) as exc:
+            spec = parse_spec(json.load(fh))
+        secrets = redact.open_secrets(spec, _secrets_key)
+    except (OSError, ValueError, SecretUnreadable) as exc:
         raise _InvalidSpec(first_line(exc)) from None
+    redact.mask_logs(Masker(secrets.values()))
+    return spec, secrets
 
 
 async def _run_cold(path: str, emit: JsonLineEmitter) -> None:
-    spec = _read_spec(path)
+    spec, secrets = _read_spec(path)
     async with Launched(spec.chromium_path, spec.headless) as launched:
-        await launched.run(spec, emit)
+        await launched.run(spec, emit, secrets)
 
 
 async def _run_warm(chromium: str, headless: str, emit: JsonLineEmitter) -> bool:
@@ -133,12 +145,15 @@ async def _run_warm(chromium: str, headless: str, emit: JsonLineEmitter) -> bool
         line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         if not line.strip():
             return False  # the server let this runner go unused
-        await launched.run(_read_spec(line.strip()), emit)
+        spec, secrets = _read_spec(line.strip())
+        await launched.run(spec, emit, secrets)
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run a spec (see the module docstring). Meant to be the whole process (it takes over fd 1)."""
+    global _secrets_key
+    _secrets_key = os.environ.pop(RUNNER_KEY_ENV, "")
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,

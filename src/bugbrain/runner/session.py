@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -19,9 +19,10 @@ from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
 from bugbrain.contract.events import Emit
+from bugbrain.contract.masking import Masker
 from bugbrain.contract.results import StepResult, TestResult
 from bugbrain.contract.spec import RunSpec, StepSpec, TestSpec
-from bugbrain.runner import errors, evidence, failure_context, plan_step, readiness
+from bugbrain.runner import errors, evidence, failure_context, plan_step, readiness, redact
 from bugbrain.runner import internal_calls as quiet
 from bugbrain.runner import perform as act
 from bugbrain.runner.errors import StepFailure
@@ -124,11 +125,20 @@ class _StepRun:
 class Session:
     """One spec's tests on one browser: contexts, retries, steps, evidence, traces."""
 
-    def __init__(self, spec: RunSpec, browser: Browser, emit: Emit) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        browser: Browser,
+        emit: Emit,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
         self.spec = spec
         self.browser = browser
-        self.emit = emit
-        self.variables = dict(spec.variables)
+        # Secret variables fill in like any other; every value they could
+        # surface in (events, traces, page archives) shows them as ••••.
+        self.masker = Masker((secrets or {}).values())
+        self.emit = redact.masked_emit(emit, self.masker)
+        self.variables = {**spec.variables, **(secrets or {})}
         self.ctx = StepContext(
             element_timeout_ms=spec.element_wait_timeout_ms,
             navigation_timeout_ms=spec.navigation_timeout_ms,
@@ -331,9 +341,17 @@ class Session:
             if not keep:
                 await context.tracing.stop()
                 return None
-            await context.tracing.stop(path=os.path.join(self.spec.artifacts_dir, *rel.split("/")))
+            path = os.path.join(self.spec.artifacts_dir, *rel.split("/"))
+            await context.tracing.stop(path=path)
         except (PlaywrightError, OSError) as exc:
             log.warning("saving trace %s failed: %s", rel, errors.first_line(exc))
+            return None
+        try:
+            await asyncio.to_thread(redact.scrub_trace, path, self.masker)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the trace is not kept
+            log.warning("masking secrets in trace %s failed, deleted: %s", rel, exc)
+            with contextlib.suppress(OSError):
+                os.remove(path)
             return None
         return rel
 
@@ -461,6 +479,13 @@ class Session:
             await camera.archive(path, _SCREENSHOT_TIMEOUT_MS / 1000)
         except _CAPTURE_ERRORS as exc:
             log.warning("page archive %s failed: %s", rel, errors.first_line(exc))
+            return None
+        try:
+            await asyncio.to_thread(redact.scrub_mhtml_file, path, self.masker)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the archive is not kept
+            log.warning("masking secrets in page archive %s failed, deleted: %s", rel, exc)
+            with contextlib.suppress(OSError):
+                os.remove(path)
             return None
         return rel
 

@@ -17,6 +17,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
@@ -99,13 +103,63 @@ def _http_url(value: str) -> str:
     return value
 
 
-def _variables(value: dict[str, str | int | float | bool]) -> dict[str, str]:
-    out: dict[str, str] = {}
+SECRET_MAX_LENGTH = 10_000
+NOT_BLANK_RE = re.compile(NOT_BLANK)
+
+
+class SecretVariable(BaseModel):
+    """A variable written as an object: ``{"value": "…", "secret": true}``. A
+    secret's value is taken exactly as given (not stripped: it may be a password)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Annotated[StrictStr, Field(min_length=1, max_length=SECRET_MAX_LENGTH)]
+    secret: StrictBool
+
+    @classmethod
+    def check(cls, data: dict[Any, Any]) -> SecretVariable:
+        """Validate, or raise ValueError saying what is wrong in words (its
+        location is the variable's: ``variables.password``)."""
+        try:
+            entry = cls.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "value"
+            kind = error["type"]
+            problem = {
+                "missing": "field required",
+                "extra_forbidden": "unknown field (an object variable takes only "
+                "`value` and `secret`)",
+                "string_type": "must be a string",
+                "bool_type": "must be true or false",
+            }.get(kind, str(error["msg"]))
+            raise ValueError(f"{where}: {problem}") from None
+        if not NOT_BLANK_RE.search(entry.value):
+            raise ValueError("value: must not be blank")
+        return entry
+
+
+# What ``Variables`` holds once validated: text, or a value with its flag.
+VariableEntry = str | SecretVariable
+
+
+def _variables(value: dict[str, VariableEntry]) -> dict[str, VariableEntry]:
+    out: dict[str, VariableEntry] = {}
     for key, item in value.items():
         if not VARIABLE_NAME_RE.match(key):
             raise ValueError(f"invalid variable name {key!r} (letters, digits, _ . -)")
-        out[key] = str(item).lower() if isinstance(item, bool) else str(item)
+        if isinstance(item, SecretVariable):
+            # {"value": …, "secret": false} is a plain variable written as an object.
+            out[key] = item if item.secret else item.value
+        else:
+            out[key] = str(item).lower() if isinstance(item, bool) else str(item)
     return out
+
+
+def _variable_entry(value: Any, scalar: ValidatorFunctionWrapHandler) -> Any:
+    if isinstance(value, dict):
+        return SecretVariable.check(value)
+    return scalar(value)
 
 
 def _env_name(value: str) -> str:
@@ -172,7 +226,34 @@ EnvironmentName = Annotated[
     Field(json_schema_extra={"pattern": padded("[A-Za-z0-9_.-]{1,100}")}),
     AfterValidator(_env_name),
 ]
-VariableValue = StrictStr | StrictInt | float | StrictBool
+_SCALAR_SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string"},
+    {"type": "integer"},
+    {"type": "number"},
+    {"type": "boolean"},
+]
+_SECRET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "SecretVariable",
+    "description": "`secret: true` keeps the value encrypted, never shown again, "
+    "masked in results (`••••`).",
+    "properties": {
+        "value": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": SECRET_MAX_LENGTH,
+            "pattern": NOT_BLANK,
+        },
+        "secret": {"type": "boolean"},
+    },
+    "required": ["value", "secret"],
+    "additionalProperties": False,
+}
+VariableValue = Annotated[
+    StrictStr | StrictInt | float | StrictBool,
+    WrapValidator(_variable_entry),
+    WithJsonSchema({"anyOf": [*_SCALAR_SCHEMAS, _SECRET_SCHEMA]}),
+]
 Variables = Annotated[
     dict[StrictStr, VariableValue],
     Field(

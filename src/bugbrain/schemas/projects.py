@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -57,9 +57,22 @@ class ProjectUpdate(RequestModel):
 # ---- responses ----------------------------------------------------------------
 
 
+class HiddenSecret(ResponseModel):
+    """A secret variable as the API shows it: never its value."""
+
+    value: None = Field(description="Never returned once stored.")
+    secret: Literal[True]
+
+
+ShownVariables = Annotated[
+    dict[str, str | HiddenSecret],
+    Field(description="Plain variables' values; a secret one as `{value: null, secret: true}`."),
+]
+
+
 class Environment(ResponseModel):
     base_url: str | None
-    variables: dict[str, str]
+    variables: ShownVariables
 
 
 class Project(ResponseModel):
@@ -68,7 +81,7 @@ class Project(ResponseModel):
     base_url: str | None
     environments: dict[str, Environment]
     default_environment: str | None
-    variables: dict[str, str]
+    variables: ShownVariables
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -23,6 +23,7 @@ from bugbrain.schemas.common import (
     raw_max_length,
 )
 from bugbrain.schemas.executions import TimeoutSeconds
+from bugbrain.schemas.projects import ShownVariables
 
 # The shape only (a nickname, or 5 or 6 fields of cron's characters; spaces
 # between them may be any): the validator also checks each field's range.
@@ -94,7 +95,7 @@ class Schedule(ResponseModel):
     cron: str
     timezone: str
     environment: str | None
-    variables: dict[str, str]
+    variables: ShownVariables
     timeout_seconds: int | None
     enabled: bool
     next_run_at: Timestamp | None = Field(description="`null` while disabled.")

@@ -16,9 +16,10 @@ from bugbrain.db.tables import executions, test_cases, test_results
 from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
-from bugbrain.services import projects, test_plans
+from bugbrain.services import projects, test_plans, variables
 from bugbrain.services.common import Page, get_scoped, pagination
 from bugbrain.services.execution_views import summary_json
+from bugbrain.vault import Vault
 from bugbrain.vocabulary import CLAIMED, ExecutionStatus, TestStatus
 
 
@@ -70,7 +71,7 @@ def _resolve_environment(
 
 
 def build_spec(
-    conn: Connection, workspace_id: str, body: ExecutionCreate
+    conn: Connection, workspace_id: str, body: ExecutionCreate, vault: Vault
 ) -> tuple[dict[str, Any], str | None]:
     """Validate the references and freeze everything the runner needs."""
     try:
@@ -110,7 +111,14 @@ def build_spec(
         raise InvalidInput.field(
             "test_plan_id", f"test plan {plan['id']} has no active test cases to run"
         )
-    variables = {**project["variables"], **(env.get("variables") or {}), **body.variables}
+    plain, sealed = variables.for_run(
+        [
+            project["variables"],
+            env.get("variables") or {},
+            variables.to_stored(body.variables, vault),
+        ],
+        vault,
+    )
     spec = {
         "browser": plan["browser"],
         "parallelism": plan["parallelism"],
@@ -123,7 +131,9 @@ def build_spec(
         "healing": plan["healing"],
         "page_ready": plan["page_ready"],
         "base_url": env.get("base_url") or project["base_url"],
-        "variables": variables,
+        "variables": plain,
+        # Secret variables, sealed: only the runner opens them (bugbrain.vault).
+        "secrets": sealed,
         "tests": tests,
     }
     return spec, env_name
@@ -137,13 +147,14 @@ def create(
     default_timeout: int,
     max_timeout: int,
     schedule: tuple[str, datetime] | None = None,
+    vault: Vault,
 ) -> RowMapping:
     """A queued execution of ``body``'s plan (``schedule``: the schedule and tick
     that started it)."""
     timeout = body.timeout_seconds if body.timeout_seconds is not None else default_timeout
     if timeout > max_timeout:
         raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
-    spec, env_name = build_spec(conn, workspace_id, body)
+    spec, env_name = build_spec(conn, workspace_id, body, vault)
     plan = test_plans.get(conn, workspace_id, body.test_plan_id)
     plan_queue, requeue = plan["queue"], plan["requeue_on_worker_loss"]
     execution_id = ids.new_id("exec")

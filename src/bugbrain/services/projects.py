@@ -12,7 +12,9 @@ from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import executions, projects
 from bugbrain.errors import Conflict, InvalidInput
 from bugbrain.schemas.projects import EnvironmentIn, ProjectCreate, ProjectUpdate
+from bugbrain.services import variables
 from bugbrain.services.common import Page, get_scoped, paged, pagination
+from bugbrain.vault import Vault
 from bugbrain.vocabulary import TERMINAL
 
 
@@ -21,16 +23,21 @@ def to_json(row: RowMapping) -> dict[str, Any]:
         "id": row["id"],
         "name": row["name"],
         "base_url": row["base_url"],
-        "environments": row["environments"],
+        # Secret variables are never shown: {"value": null, "secret": true}.
+        "environments": variables.environments_shown(row["environments"]),
         "default_environment": row["default_environment"],
-        "variables": row["variables"],
+        "variables": variables.shown(row["variables"]),
         "created_at": isoformat(row["created_at"]),
         "updated_at": isoformat(row["updated_at"]),
     }
 
 
-def _environments(envs: dict[str, EnvironmentIn]) -> dict[str, Any]:
-    return {name: env.model_dump() for name, env in envs.items()}
+def _environments(envs: dict[str, EnvironmentIn], vault: Vault) -> dict[str, Any]:
+    """As stored: secret variables sealed."""
+    return {
+        name: {"base_url": env.base_url, "variables": variables.to_stored(env.variables, vault)}
+        for name, env in envs.items()
+    }
 
 
 def _check_default(default: str | None, envs: dict[str, Any]) -> None:
@@ -45,8 +52,10 @@ def get(conn: Connection, workspace_id: str, project_id: str) -> RowMapping:
     return get_scoped(conn, projects, project_id, workspace_id, "Project")
 
 
-def create(conn: Connection, workspace_id: str, body: ProjectCreate) -> dict[str, Any]:
-    envs = _environments(body.environments)
+def create(
+    conn: Connection, workspace_id: str, body: ProjectCreate, vault: Vault
+) -> dict[str, Any]:
+    envs = _environments(body.environments, vault)
     _check_default(body.default_environment, envs)
     now = utcnow()
     project_id = ids.new_id("proj")
@@ -57,7 +66,7 @@ def create(conn: Connection, workspace_id: str, body: ProjectCreate) -> dict[str
         "base_url": body.base_url,
         "environments": envs,
         "default_environment": body.default_environment,
-        "variables": body.variables,
+        "variables": variables.to_stored(body.variables, vault),
         "created_at": now,
         "updated_at": now,
     }
@@ -66,16 +75,16 @@ def create(conn: Connection, workspace_id: str, body: ProjectCreate) -> dict[str
 
 
 def update(
-    conn: Connection, workspace_id: str, project_id: str, body: ProjectUpdate
+    conn: Connection, workspace_id: str, project_id: str, body: ProjectUpdate, vault: Vault
 ) -> dict[str, Any]:
     current = get(conn, workspace_id, project_id)
     changes: dict[str, Any] = {}
     for name in body.model_fields_set:
         value = getattr(body, name)
         if name == "environments":
-            value = _environments(value or {})
+            value = _environments(value or {}, vault)
         elif name == "variables":
-            value = value or {}
+            value = variables.to_stored(value or {}, vault)
         elif name == "name" and value is None:
             raise InvalidInput.field("name", "must not be null")
         changes[name] = value

@@ -21,10 +21,12 @@ from bugbrain import cron, ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import schedules, test_plans
 from bugbrain.errors import BugbrainError, InvalidInput, NotFound
+from bugbrain.schemas.common import SecretVariable
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.schemas.schedules import ScheduleCreate, ScheduleUpdate
-from bugbrain.services import executions, projects
+from bugbrain.services import executions, projects, variables
 from bugbrain.services.common import Page, get_scoped, paged, pagination
+from bugbrain.vault import Vault
 
 log = logging.getLogger("bugbrain.schedules")
 
@@ -45,7 +47,7 @@ def to_json(row: RowMapping) -> dict[str, Any]:
         "cron": row["cron"],
         "timezone": row["timezone"],
         "environment": row["environment"],
-        "variables": row["variables"],
+        "variables": variables.shown(row["variables"]),
         "timeout_seconds": row["timeout_seconds"],
         "enabled": row["enabled"],
         "next_run_at": when("next_run_at"),
@@ -89,7 +91,9 @@ def _next(row: dict[str, Any] | RowMapping, now: datetime) -> datetime | None:
     return cron.next_after(row["cron"], row["timezone"], now)
 
 
-def create(conn: Connection, workspace_id: str, body: ScheduleCreate) -> dict[str, Any]:
+def create(
+    conn: Connection, workspace_id: str, body: ScheduleCreate, vault: Vault
+) -> dict[str, Any]:
     try:
         projects.get(conn, workspace_id, body.project_id)
     except NotFound as exc:
@@ -98,7 +102,7 @@ def create(conn: Connection, workspace_id: str, body: ScheduleCreate) -> dict[st
     if body.environment is not None:
         _check_environment(conn, workspace_id, body.project_id, body.environment)
     now = utcnow()
-    values = body.model_dump()
+    values = {**body.model_dump(), "variables": variables.to_stored(body.variables, vault)}
     schedule_id = ids.new_id("sch")
     conn.execute(
         schedules.insert().values(
@@ -114,7 +118,7 @@ def create(conn: Connection, workspace_id: str, body: ScheduleCreate) -> dict[st
 
 
 def update(
-    conn: Connection, workspace_id: str, schedule_id: str, body: ScheduleUpdate
+    conn: Connection, workspace_id: str, schedule_id: str, body: ScheduleUpdate, vault: Vault
 ) -> dict[str, Any]:
     current = get(conn, workspace_id, schedule_id)
     changes: dict[str, Any] = {}
@@ -123,6 +127,8 @@ def update(
         if value is None and name not in ("environment", "timeout_seconds"):
             raise InvalidInput.field(name, "must not be null")
         changes[name] = value
+    if changes.get("variables") is not None:  # replaced whole: secrets sent again
+        changes["variables"] = variables.to_stored(body.variables or {}, vault)
     project_id = current["project_id"]
     if "test_plan_id" in changes:
         _check_plan(conn, workspace_id, project_id, changes["test_plan_id"])
@@ -163,8 +169,25 @@ def due(conn: Connection, now: datetime) -> list[str]:
     return [str(i) for i in conn.execute(query).scalars()]
 
 
+def _as_request(stored: dict[str, Any], vault: Vault) -> dict[str, Any]:
+    """Stored variables as an execution request takes them (secrets opened, in
+    memory only, to be sealed again with the execution)."""
+    return {
+        name: SecretVariable(value=vault.open(entry[variables.SEALED]), secret=True)
+        if variables.is_secret(entry)
+        else entry
+        for name, entry in stored.items()
+    }
+
+
 def fire(
-    conn: Connection, schedule_id: str, now: datetime, *, default_timeout: int, max_timeout: int
+    conn: Connection,
+    schedule_id: str,
+    now: datetime,
+    *,
+    default_timeout: int,
+    max_timeout: int,
+    vault: Vault,
 ) -> str | None:
     """Fire ``schedule_id``'s due tick, in the caller's write transaction: the
     new execution's id; None when another process fired it first (or it is no
@@ -187,9 +210,8 @@ def fire(
             "project_id": row["project_id"],
             "timeout_seconds": row["timeout_seconds"],
             "environment": row["environment"],
-            "variables": row["variables"],
         }
-    )
+    ).model_copy(update={"variables": _as_request(row["variables"], vault)})
     nested = conn.begin_nested()  # a refused execution must not undo the tick's move
     try:
         created = executions.create(
@@ -199,6 +221,7 @@ def fire(
             default_timeout=default_timeout,
             max_timeout=max_timeout,
             schedule=(schedule_id, tick),
+            vault=vault,
         )
     except BugbrainError as exc:
         nested.rollback()

@@ -258,6 +258,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     let running ones finish for ``shutdown_grace_seconds`` and end the rest."""
     from bugbrain.db.engine import create_engine
     from bugbrain.db.migrate import upgrade
+    from bugbrain.vault import load_vault
     from bugbrain.worker.reaper import Reaper
     from bugbrain.worker.scheduler import Scheduler
 
@@ -283,7 +284,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     )
     reaper = Reaper(engine, settings)
     reaper.start()
-    scheduler = Scheduler(engine, settings)
+    scheduler = Scheduler(engine, settings, load_vault(settings.data_dir, settings.secrets_key))
     scheduler.start()
     log.info(
         "bugbrain worker %s: %d at a time from %s", host.worker_id, concurrency, ", ".join(queues)

@@ -15,6 +15,7 @@ from bugbrain.clock import utcnow
 from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import schedules
 from bugbrain.settings import Settings
+from bugbrain.vault import Vault
 
 log = logging.getLogger("bugbrain.schedules")
 
@@ -24,10 +25,15 @@ INTERVAL_SECONDS: Final = 1.0
 
 class Scheduler:
     def __init__(
-        self, engine: Engine, settings: Settings, started: Callable[[], None] | None = None
+        self,
+        engine: Engine,
+        settings: Settings,
+        vault: Vault,
+        started: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
+        self.vault = vault
         self.started = started  # told when an execution was created (wakes local workers)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,6 +70,7 @@ class Scheduler:
                     utcnow(),
                     default_timeout=self.settings.default_timeout_seconds,
                     max_timeout=self.settings.max_timeout_seconds,
+                    vault=self.vault,
                 )
             if execution_id is not None:
                 log.info("schedule %s started execution %s", schedule_id, execution_id)

@@ -132,7 +132,7 @@ class Supervisor:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 start_new_session=True,
-                env=runner_env(),
+                env=runner_env(self.settings),
             )
 
     # ---- main loop ----------------------------------------------------------

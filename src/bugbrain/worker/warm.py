@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bugbrain import ids
 from bugbrain.settings import Settings
+from bugbrain.vault import RUNNER_KEY_ENV, load_vault
 from bugbrain.worker.processes import ProcessTree
 
 log = logging.getLogger("bugbrain.worker")
@@ -28,8 +29,11 @@ def runner_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bugbrain.runner.child", *args]
 
 
-def runner_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+def runner_env(settings: Settings) -> dict[str, str]:
+    """The runner's environment: ours, and the key that opens its spec's secrets
+    (the child takes it out of its environment before it starts anything)."""
+    key = load_vault(settings.data_dir, settings.secrets_key).key_text
+    return {**os.environ, "PYTHONUNBUFFERED": "1", RUNNER_KEY_ENV: key}
 
 
 class WarmRunner:
@@ -58,7 +62,7 @@ class WarmRunner:
                     stdout=subprocess.PIPE,
                     stderr=stderr,
                     start_new_session=True,
-                    env=runner_env(),
+                    env=runner_env(settings),
                 )
         except OSError as exc:
             log.warning("could not start a warm runner: %s", exc)

@@ -135,6 +135,7 @@ def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMap
             body,
             default_timeout=ctx.settings.default_timeout_seconds,
             max_timeout=ctx.settings.max_timeout_seconds,
+            vault=ctx.vault,
         )
     if ctx.pool is not None:
         ctx.pool.wake()

@@ -48,7 +48,7 @@ def list_projects(ctx: Ctx, auth: Auth, limit: Limit = 50, offset: Offset = 0) -
 @router.post("/projects", status_code=201, tags=["projects"], responses=_CREATE)
 def create_project(body: ProjectCreate, ctx: Ctx, auth: Auth) -> Project:
     with write_tx(ctx.engine) as conn:
-        return Project.model_validate(projects.create(conn, auth.workspace_id, body))
+        return Project.model_validate(projects.create(conn, auth.workspace_id, body, ctx.vault))
 
 
 @router.get("/projects/{project_id}", tags=["projects"], responses=_one("project"))
@@ -61,7 +61,8 @@ def get_project(project_id: str, ctx: Ctx, auth: Auth) -> Project:
 @router.patch("/projects/{project_id}", tags=["projects"], responses=_patch("project"))
 def update_project(project_id: str, body: ProjectUpdate, ctx: Ctx, auth: Auth) -> Project:
     with write_tx(ctx.engine) as conn:
-        return Project.model_validate(projects.update(conn, auth.workspace_id, project_id, body))
+        updated = projects.update(conn, auth.workspace_id, project_id, body, ctx.vault)
+        return Project.model_validate(updated)
 
 
 @router.delete(
