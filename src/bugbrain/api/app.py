@@ -14,7 +14,7 @@ from bugbrain.api import errors, metrics, openapi, probes
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
 from bugbrain.api.reads import READ_THREADS
-from bugbrain.api.routes import artifacts, executions, resources, schedules
+from bugbrain.api.routes import artifacts, events, executions, resources, schedules
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
 from bugbrain.db.engine import create_engine, create_read_engine
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     errors.install(app)
     openapi.install(app, settings)
     app.include_router(executions.router)
+    app.include_router(events.router)
     app.include_router(resources.router)
     app.include_router(schedules.router)
     app.include_router(artifacts.router)
