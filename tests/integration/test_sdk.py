@@ -606,3 +606,87 @@ def test_the_async_client_retries_the_same_way() -> None:
     with serving(script.handler()) as url:
         assert asyncio.run(main(url)) == "9.9.9"
     assert len(script.seen) == 2
+
+
+# ---- schedules and live events -----------------------------------------------------
+
+
+def test_schedules(bb: Client, shop_plan: ShopPlan) -> None:
+    made = bb.create_schedule(
+        shop_plan.project_id, shop_plan.plan_id, "Nightly", "0 3 * * *", timezone="Europe/Paris"
+    )
+    assert made.enabled
+    assert made.next_run_at is not None
+    assert bb.get_schedule(made.id) == made
+    listed = bb.list_schedules(project_id=shop_plan.project_id)
+    assert made.id in [s.id for s in listed.data]
+    paused = bb.update_schedule(made.id, enabled=False, timeout_seconds=None)
+    assert paused.next_run_at is None
+    with pytest.raises(ValidationError) as caught:
+        bb.update_schedule(made.id, cron="61 * * * *")
+    assert caught.value.fields == ["cron"]
+    bb.delete_schedule(made.id)
+    with pytest.raises(NotFoundError):
+        bb.get_schedule(made.id)
+
+
+def test_events_follow_a_run_to_its_end(bb: Client, shop_plan: ShopPlan) -> None:
+    queued = bb.start_execution(shop_plan.plan_id, shop_plan.project_id)
+    events = list(bb.events(queued.id))
+    assert events[-1].event == "status"
+    assert events[-1].data["status"] == ExecutionStatus.COMPLETED
+    finished = {e.data["position"]: e.data["status"] for e in events if e.event == "test_finished"}
+    assert finished == {0: TestStatus.PASSED, 1: TestStatus.FAILED}
+    # Resuming after the last event: nothing more.
+    assert list(bb.events(queued.id, last_event_id=events[-1].id)) == []
+    with pytest.raises(NotFoundError):
+        list(bb.events("exec_missing"))
+
+
+def test_async_events(bugbrain: BugbrainServer, key: str, shop_plan: ShopPlan) -> None:
+    async def main() -> list[str]:
+        async with AsyncClient(bugbrain.url, key, retries=FAST) as bb:
+            queued = await bb.start_execution(shop_plan.plan_id, shop_plan.project_id)
+            return [event.event async for event in bb.events(queued.id)]
+
+    names = asyncio.run(main())
+    assert names[-1] == "status"
+    assert names.count("test_finished") == 2
+
+
+class _DroppingStream(BaseHTTPRequestHandler):
+    """An events stream that breaks after its first event, then, asked again
+    with that event's id, sends the rest."""
+
+    seen_ids: list[str | None] = []
+
+    def do_GET(self) -> None:
+        last = self.headers.get("Last-Event-ID")
+        type(self).seen_ids.append(last)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        if last is None:
+            self.wfile.write(
+                b'retry: 10\n\n: hello\n\nid: a\nevent: status\ndata: {"status": "running"}\n\n'
+            )
+            return  # the connection closes mid-run
+        self.wfile.write(
+            b'id: b\nevent: test_finished\ndata: {"position": 0,\ndata:  "status": "passed"}\n\n'
+            b'id: c\nevent: status\ndata: {"status": "completed"}\n\n'
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_dropped_stream_resumes_after_the_last_event() -> None:
+    _DroppingStream.seen_ids = []
+    with serving(_DroppingStream) as url, Client(url, "k", retries=FAST) as bb:
+        got = [(e.id, e.event, e.data) for e in bb.events("exec_x")]
+    assert got == [
+        ("a", "status", {"status": "running"}),
+        ("b", "test_finished", {"position": 0, "status": "passed"}),  # two data lines
+        ("c", "status", {"status": "completed"}),
+    ]
+    assert _DroppingStream.seen_ids == [None, "a"]

@@ -8,19 +8,20 @@ import asyncio
 import dataclasses
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar, Unpack
 
 import httpx
 
-from bugbrain.client import calls, config
+from bugbrain.client import calls, config, sse
 from bugbrain.client.calls import Call
-from bugbrain.client.errors import BugbrainClientError, ConflictError
+from bugbrain.client.errors import BugbrainClientError, ConflictError, TransportError
 from bugbrain.client.models import (
     CancelledExecution,
     ExecutionCreated,
+    ExecutionEvent,
     ExecutionHeals,
     ExecutionList,
     ExecutionResults,
@@ -36,6 +37,10 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    Schedule,
+    ScheduleFields,
+    ScheduleList,
+    ScheduleUpdateFields,
     Status,
     TestCase,
     TestCaseFields,
@@ -55,6 +60,7 @@ from bugbrain.client.polling import (
     timed_out,
 )
 from bugbrain.client.retry import NO_RETRIES, Attempts, Done, Retry, RetryPolicy
+from bugbrain.client.sse import EventReader
 
 T = TypeVar("T")
 
@@ -239,6 +245,40 @@ class AsyncClient:
     async def delete_test_plan(self, test_plan_id: str) -> None:
         await self._send(calls.delete_test_plan(test_plan_id))
 
+    # ---- schedules --------------------------------------------------------------
+
+    async def list_schedules(
+        self,
+        *,
+        project_id: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> ScheduleList:
+        return await self._send(calls.list_schedules(project_id, limit, offset))
+
+    async def create_schedule(
+        self,
+        project_id: str,
+        test_plan_id: str,
+        name: str,
+        cron: str,
+        **fields: Unpack[ScheduleFields],
+    ) -> Schedule:
+        """``cron``: five fields, six with seconds last, or ``@daily`` and the like,
+        read in ``timezone`` (default UTC)."""
+        return await self._send(calls.create_schedule(project_id, test_plan_id, name, cron, fields))
+
+    async def get_schedule(self, schedule_id: str) -> Schedule:
+        return await self._send(calls.get_schedule(schedule_id))
+
+    async def update_schedule(
+        self, schedule_id: str, **fields: Unpack[ScheduleUpdateFields]
+    ) -> Schedule:
+        return await self._send(calls.update_schedule(schedule_id, fields))
+
+    async def delete_schedule(self, schedule_id: str) -> None:
+        await self._send(calls.delete_schedule(schedule_id))
+
     # ---- executions -----------------------------------------------------------
 
     async def start_execution(
@@ -331,6 +371,49 @@ class AsyncClient:
             if found is None:
                 raise
             return found
+
+    # ---- live events ------------------------------------------------------------
+
+    async def events(
+        self, execution_id: str, *, last_event_id: str | None = None
+    ) -> AsyncIterator[ExecutionEvent]:
+        """The execution's Server-Sent Events (``status``, ``test_started``,
+        ``test_finished``, ``progress``) until its terminal ``status``, the last.
+        A dropped connection is opened again after the last event read
+        (``Last-Event-ID``: nothing twice), up to the client's retries in a row;
+        ``last_event_id`` resumes an earlier stream."""
+        url = self.base_url + calls.events_path(execution_id)
+        reader = EventReader()
+        reader.last_id = last_event_id
+        drops = 0
+        while True:
+            headers = sse.request_headers(self._key, reader.last_id)
+            try:
+                async with self._http.stream(
+                    "GET", url, headers=headers, timeout=sse.timeout(self.timeout)
+                ) as response:
+                    if response.status_code == 204:  # seen to the end already
+                        return
+                    if response.status_code != 200:
+                        await response.aread()
+                        raise sse.refused(response, url)
+                    async for line in response.aiter_lines():
+                        event = reader.feed(line)
+                        if event is None:
+                            continue
+                        drops = 0
+                        yield event
+                        if sse.is_last(event):
+                            return
+            except httpx.TransportError as exc:
+                failure: Exception = exc
+            else:
+                failure = TransportError("the event stream ended before the execution did")
+            delay = self.retry.delay(drops, None)
+            if delay is None:
+                raise TransportError(f"events of {execution_id}: {failure}") from failure
+            drops += 1
+            await self._sleep(delay)
 
     async def run_and_wait(
         self,

@@ -15,6 +15,7 @@ the API's ``422`` (``ValidationError`` naming it), the same for every client.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeAlias, TypedDict
 
 from pydantic import TypeAdapter
@@ -52,6 +53,7 @@ from bugbrain.schemas.failure_analysis import (
 from bugbrain.schemas.heals import ExecutionHeals, Heal, HealAccepted, HealList
 from bugbrain.schemas.meta import Check, Health, Readiness
 from bugbrain.schemas.projects import Environment, Project, ProjectList
+from bugbrain.schemas.schedules import Schedule, ScheduleList
 from bugbrain.schemas.test_cases import Step, TestCase, TestCaseList
 from bugbrain.schemas.test_plans import TestPlan, TestPlanList
 from bugbrain.vocabulary import ExecutionStatus, HealingMode, PageReady, ScreenshotMode, TraceMode
@@ -69,6 +71,7 @@ __all__ = [
     "EnvironmentFields",
     "ErrorDetail",
     "ExecutionCreated",
+    "ExecutionEvent",
     "ExecutionHeals",
     "ExecutionList",
     "ExecutionResults",
@@ -93,6 +96,10 @@ __all__ = [
     "QueuedExecution",
     "Readiness",
     "ResultSummary",
+    "Schedule",
+    "ScheduleFields",
+    "ScheduleList",
+    "ScheduleUpdateFields",
     "Status",
     "Step",
     "StepFields",
@@ -114,7 +121,9 @@ __all__ = [
 Status: TypeAlias = ProgressingStatus | FinishedStatus
 STATUS: TypeAdapter[Status] = TypeAdapter(StatusReport)
 
-VariableValue: TypeAlias = str | int | float | bool
+# A plain value, or a secret one: ``{"value": "…", "secret": True}`` (stored
+# encrypted, never returned, masked in results: docs/writing-tests.md).
+VariableValue: TypeAlias = str | int | float | bool | Mapping[str, str | bool]
 Variables: TypeAlias = Mapping[str, VariableValue]
 
 
@@ -191,3 +200,37 @@ class TestPlanUpdateFields(TestPlanFields, total=False):
     """``update_test_plan(id, **fields)``: only the fields given change; none may be ``None``."""
 
     name: str
+
+
+class ScheduleFields(TypedDict, total=False):
+    """``create_schedule(project_id, test_plan_id, name, cron, **fields)``."""
+
+    timezone: str
+    environment: str
+    variables: Variables
+    timeout_seconds: int
+    enabled: bool
+
+
+class ScheduleUpdateFields(TypedDict, total=False):
+    """``update_schedule(id, **fields)``: only the fields given change;
+    ``environment`` and ``timeout_seconds`` may be ``None`` (the defaults again)."""
+
+    name: str
+    test_plan_id: str
+    cron: str
+    timezone: str
+    environment: str | None
+    variables: Variables
+    timeout_seconds: int | None
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ExecutionEvent:
+    """One Server-Sent Event of ``events(execution_id)``: ``event`` is ``status``,
+    ``test_started``, ``test_finished`` or ``progress``; ``id`` resumes after it."""
+
+    id: str
+    event: str
+    data: dict[str, Any]

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Connection
 
@@ -38,7 +38,8 @@ terminal status. Events (each `data` is one JSON object):
 
 Each event's `id` says what the client has seen: reconnect with it as
 `Last-Event-ID` (browsers' `EventSource` does) and the stream resumes after it,
-from any API process. A comment line is sent every 15 s while nothing happens.
+from any API process; after the terminal status the answer is `204` (no more
+events: `EventSource` stops reconnecting). A comment line is sent every 15 s while nothing happens.
 Polling `GET …/status` stays supported."""
 
 
@@ -63,9 +64,14 @@ def _look(conn: Connection, workspace_id: str, execution_id: str) -> Snapshot:
 @router.get(
     "/executions/{execution_id}/events",
     response_class=StreamingResponse,
+    response_model=None,
     description=_DESCRIPTION,
     responses={
         200: {"content": {"text/event-stream": {"schema": _EVENT}}},
+        204: {
+            "description": "`Last-Event-ID` is the ended execution's last event: "
+            "nothing more will come (EventSource stops reconnecting)."
+        },
         **errors(401, (404, "No such execution in your workspace.")),
     },
 )
@@ -74,8 +80,11 @@ async def execution_events(
     ctx: Ctx,
     auth: Auth,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> StreamingResponse:
+) -> Response:
     first = await read(ctx, _look, auth.workspace_id, execution_id)  # 404 before streaming
+    if first.terminal and not events(Seen.parse(last_event_id), first)[0]:
+        # Seen to the end: 204 is how a server tells EventSource not to reconnect.
+        return Response(status_code=204)
 
     async def stream() -> AsyncIterator[str]:
         seen, now = Seen.parse(last_event_id), first
