@@ -36,6 +36,10 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    Schedule,
+    ScheduleFields,
+    ScheduleList,
+    ScheduleUpdateFields,
     Status,
     TestCase,
     TestCaseFields,
@@ -238,6 +242,38 @@ class AsyncClient:
 
     async def delete_test_plan(self, test_plan_id: str) -> None:
         await self._send(calls.delete_test_plan(test_plan_id))
+
+    # ---- schedules ------------------------------------------------------------
+
+    async def list_schedules(
+        self,
+        project_id: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> ScheduleList:
+        return await self._send(calls.list_schedules(project_id, limit, offset))
+
+    async def create_schedule(
+        self,
+        project_id: str,
+        test_plan_id: str,
+        name: str,
+        cron: str,
+        **fields: Unpack[ScheduleFields],
+    ) -> Schedule:
+        return await self._send(calls.create_schedule(project_id, test_plan_id, name, cron, fields))
+
+    async def get_schedule(self, schedule_id: str) -> Schedule:
+        return await self._send(calls.get_schedule(schedule_id))
+
+    async def update_schedule(
+        self, schedule_id: str, **fields: Unpack[ScheduleUpdateFields]
+    ) -> Schedule:
+        return await self._send(calls.update_schedule(schedule_id, fields))
+
+    async def delete_schedule(self, schedule_id: str) -> None:
+        await self._send(calls.delete_schedule(schedule_id))
 
     # ---- executions -----------------------------------------------------------
 

@@ -33,6 +33,10 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    Schedule,
+    ScheduleFields,
+    ScheduleList,
+    ScheduleUpdateFields,
     Status,
     TestCase,
     TestCaseFields,
@@ -213,6 +217,41 @@ def update_test_plan(test_plan_id: str, fields: TestPlanUpdateFields) -> Call[Te
 
 def delete_test_plan(test_plan_id: str) -> Call[None]:
     return _delete("test-plans", test_plan_id)
+
+
+# ---- schedules ----------------------------------------------------------------
+
+
+def list_schedules(
+    project_id: str | None, limit: int | None, offset: int | None
+) -> Call[ScheduleList]:
+    params = _query(project_id=project_id, limit=limit, offset=offset)
+    return Call("GET", _path("schedules"), _model(ScheduleList), params)
+
+
+def create_schedule(
+    project_id: str, test_plan_id: str, name: str, cron: str, fields: ScheduleFields
+) -> Call[Schedule]:
+    body = {
+        "project_id": project_id,
+        "test_plan_id": test_plan_id,
+        "name": name,
+        "cron": cron,
+        **fields,
+    }
+    return Call("POST", _path("schedules"), _model(Schedule), body=body)
+
+
+def get_schedule(schedule_id: str) -> Call[Schedule]:
+    return Call("GET", _path("schedules", schedule_id), _model(Schedule))
+
+
+def update_schedule(schedule_id: str, fields: ScheduleUpdateFields) -> Call[Schedule]:
+    return Call("PATCH", _path("schedules", schedule_id), _model(Schedule), body=dict(fields))
+
+
+def delete_schedule(schedule_id: str) -> Call[None]:
+    return _delete("schedules", schedule_id)
 
 
 # ---- executions ---------------------------------------------------------------

@@ -51,7 +51,8 @@ from bugbrain.schemas.failure_analysis import (
 )
 from bugbrain.schemas.heals import ExecutionHeals, Heal, HealAccepted, HealList
 from bugbrain.schemas.meta import Check, Health, Readiness
-from bugbrain.schemas.projects import Environment, Project, ProjectList
+from bugbrain.schemas.projects import Environment, HiddenSecret, Project, ProjectList
+from bugbrain.schemas.schedules import Schedule, ScheduleList
 from bugbrain.schemas.test_cases import Step, TestCase, TestCaseList
 from bugbrain.schemas.test_plans import TestPlan, TestPlanList
 from bugbrain.vocabulary import ExecutionStatus, HealingMode, PageReady, ScreenshotMode, TraceMode
@@ -83,6 +84,7 @@ __all__ = [
     "HealDecision",
     "HealList",
     "Health",
+    "HiddenSecret",
     "Pagination",
     "Progress",
     "ProgressingStatus",
@@ -93,6 +95,11 @@ __all__ = [
     "QueuedExecution",
     "Readiness",
     "ResultSummary",
+    "Schedule",
+    "ScheduleFields",
+    "ScheduleList",
+    "ScheduleUpdateFields",
+    "SecretValue",
     "Status",
     "Step",
     "StepFields",
@@ -114,7 +121,16 @@ __all__ = [
 Status: TypeAlias = ProgressingStatus | FinishedStatus
 STATUS: TypeAdapter[Status] = TypeAdapter(StatusReport)
 
-VariableValue: TypeAlias = str | int | float | bool
+
+class SecretValue(TypedDict):
+    """A variable written as an object: ``{"value": "…", "secret": True}`` is a
+    secret (stored encrypted, answered as ``HiddenSecret`` from then on)."""
+
+    value: str
+    secret: bool
+
+
+VariableValue: TypeAlias = str | int | float | bool | SecretValue
 Variables: TypeAlias = Mapping[str, VariableValue]
 
 
@@ -191,3 +207,22 @@ class TestPlanUpdateFields(TestPlanFields, total=False):
     """``update_test_plan(id, **fields)``: only the fields given change; none may be ``None``."""
 
     name: str
+
+
+class ScheduleFields(TypedDict, total=False):
+    """``create_schedule(project_id, test_plan_id, name, cron, **fields)``."""
+
+    timezone: str
+    environment: str | None
+    variables: Variables
+    timeout_seconds: int | None
+    enabled: bool
+
+
+class ScheduleUpdateFields(ScheduleFields, total=False):
+    """``update_schedule(id, **fields)``: only the fields given change;
+    ``environment`` and ``timeout_seconds`` may be ``None`` (the defaults)."""
+
+    name: str
+    test_plan_id: str
+    cron: str

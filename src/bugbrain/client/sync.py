@@ -33,6 +33,10 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    Schedule,
+    ScheduleFields,
+    ScheduleList,
+    ScheduleUpdateFields,
     Status,
     TestCase,
     TestCaseFields,
@@ -231,6 +235,36 @@ class Client:
 
     def delete_test_plan(self, test_plan_id: str) -> None:
         self._send(calls.delete_test_plan(test_plan_id))
+
+    # ---- schedules ------------------------------------------------------------
+
+    def list_schedules(
+        self,
+        project_id: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> ScheduleList:
+        return self._send(calls.list_schedules(project_id, limit, offset))
+
+    def create_schedule(
+        self,
+        project_id: str,
+        test_plan_id: str,
+        name: str,
+        cron: str,
+        **fields: Unpack[ScheduleFields],
+    ) -> Schedule:
+        return self._send(calls.create_schedule(project_id, test_plan_id, name, cron, fields))
+
+    def get_schedule(self, schedule_id: str) -> Schedule:
+        return self._send(calls.get_schedule(schedule_id))
+
+    def update_schedule(self, schedule_id: str, **fields: Unpack[ScheduleUpdateFields]) -> Schedule:
+        return self._send(calls.update_schedule(schedule_id, fields))
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._send(calls.delete_schedule(schedule_id))
 
     # ---- executions -----------------------------------------------------------
 
