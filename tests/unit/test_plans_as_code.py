@@ -396,3 +396,38 @@ def test_diff_goes_into_mappings() -> None:
     assert changes.same(Secret(None), Secret("X"))
     assert not changes.same(Secret(None), Secret("X"), update_secrets=True)
     assert not changes.same(1, "1")
+
+
+# ---- the JSON Schema, as editors use it ----------------------------------------
+
+
+def _schema_errors(document: Any) -> list[str]:
+    import jsonschema  # type: ignore[import-untyped]
+
+    schema = json.loads((ROOT / fileformat.SCHEMA_PATH).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    return [error.message for error in validator.iter_errors(document)]
+
+
+def _docs_example() -> str:
+    text = (ROOT / "docs" / "plans-as-code.md").read_text()
+    return text.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_docs_example_is_a_valid_file_for_apply_and_for_the_schema(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    spec = _load(tmp_path, _docs_example())
+    assert [c.name for c in spec.test_cases] == ["Login", "Search"]
+    assert changes.secret_refs(spec)[0] == (("variables", "password"), "SHOP_PASSWORD")
+    assert _schema_errors(YAML(typ="safe").load(_docs_example())) == []
+
+
+def test_the_schema_refuses_what_apply_refuses() -> None:
+    assert _schema_errors({"name": "P", "colour": "red"})
+    assert _schema_errors({"name": "P", "variables": {"pw": {"value": "x", "secret": True}}})
+    assert _schema_errors(
+        {"name": "P", "test_cases": [{"name": "a", "steps": [{"action": "fly"}]}]}
+    )
+    assert _schema_errors({"name": "P", "test_plans": [{"name": "x", "settings": {"retries": 9}}]})
+    assert not _schema_errors({"name": "P", "variables": {"pw": {"secret_env": "PW"}, "n": 2}})
