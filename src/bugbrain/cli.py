@@ -190,6 +190,31 @@ def cmd_demo_app(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from bugbrain.ascode.commands import apply_command
+
+    return apply_command(
+        args.paths,
+        dry_run=args.dry_run,
+        update_secrets=args.update_secrets,
+        server=args.server,
+        key=args.key,
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bugbrain.ascode.commands import export_command
+
+    return export_command(
+        args.project, all_projects=args.all, out_dir=args.out, server=args.server, key=args.key
+    )
+
+
+def _remote_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", metavar="URL", help="the server (env BUGBRAIN_URL)")
+    parser.add_argument("--key", metavar="KEY", help="an API key (env BUGBRAIN_API_KEY)")
+
+
 def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", help="data directory (env BUGBRAIN_DATA_DIR, default ./bugbrain-data)"
@@ -264,6 +289,34 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     _data_dir_arg(revoke)
     revoke.set_defaults(func=cmd_keys_revoke)
+
+    apply = sub.add_parser(
+        "apply",
+        help="create or update projects, test cases, plans and schedules from YAML files, "
+        "by name (docs/plans-as-code.md)",
+    )
+    apply.add_argument("paths", nargs="+", metavar="PATH", help="a project file, or a directory")
+    apply.add_argument(
+        "--dry-run", action="store_true", help="print what would change, and change nothing"
+    )
+    apply.add_argument(
+        "--update-secrets",
+        action="store_true",
+        help="send every secret's value again (the server never shows them, so a secret "
+        "that exists already counts as unchanged)",
+    )
+    _remote_args(apply)
+    apply.set_defaults(func=cmd_apply)
+
+    export = sub.add_parser("export", help="write projects as YAML files for `bugbrain apply`")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--project", metavar="ID", help="a project's id (proj_…) or name")
+    which.add_argument("--all", action="store_true", help="every project of the key's workspace")
+    export.add_argument(
+        "--out", metavar="DIR", help="write DIR/<project>.yaml (default: print one project)"
+    )
+    _remote_args(export)
+    export.set_defaults(func=cmd_export)
 
     demo = sub.add_parser(
         "demo", help="start the demo shop and the server, and run a demo execution"

@@ -32,6 +32,7 @@ from bugbrain.client import (
 from bugbrain.client.models import (
     CancelledExecution,
     FinishedStatus,
+    HiddenSecret,
     ProgressingStatus,
     QueuedExecution,
     Status,
@@ -176,6 +177,50 @@ def test_test_cases_and_plans(bb: Client) -> None:
     bb.delete_test_plan(plan.id)
     with pytest.raises(NotFoundError):
         bb.get_test_plan(plan.id)
+
+
+def test_schedules_and_secret_variables(bb: Client) -> None:
+    project = bb.create_project(
+        "Scheduled",
+        base_url="http://shop.example",
+        environments={"staging": {"variables": {"token": {"value": "t0k", "secret": True}}}},
+        variables={"email": "qa@example.com", "password": {"value": "pw", "secret": True}},
+    )
+    assert project.variables["email"] == "qa@example.com"
+    assert project.variables["password"] == HiddenSecret(value=None, secret=True)
+    assert project.environments["staging"].variables["token"] == HiddenSecret(
+        value=None, secret=True
+    )
+    case = bb.create_test_case(project.id, "Home", steps=[{"action": "navigate", "value": "/"}])
+    plan = bb.create_test_plan(project.id, "Nightly", test_case_ids=[case.id])
+    schedule = bb.create_schedule(
+        project.id,
+        plan.id,
+        "Every new year",
+        "0 3 1 1 *",
+        timezone="Europe/Paris",
+        environment="staging",
+        variables={"who": "nightly"},
+        enabled=False,
+    )
+    assert (schedule.cron, schedule.timezone, schedule.enabled) == (
+        "0 3 1 1 *",
+        "Europe/Paris",
+        False,
+    )
+    assert schedule.next_run_at is None
+    assert bb.get_schedule(schedule.id) == schedule
+    assert [s.id for s in bb.list_schedules(project.id).data] == [schedule.id]
+    assert schedule.id in {s.id for s in bb.list_schedules().data}
+    changed = bb.update_schedule(schedule.id, enabled=True, environment=None)
+    assert (changed.enabled, changed.environment) == (True, None)
+    assert changed.next_run_at is not None
+    with pytest.raises(ValidationError) as error:
+        bb.update_schedule(schedule.id, cron="61 * * * *")
+    assert error.value.fields == ["cron"]
+    bb.delete_schedule(schedule.id)
+    with pytest.raises(NotFoundError):
+        bb.get_schedule(schedule.id)
 
 
 # ---- errors ---------------------------------------------------------------------

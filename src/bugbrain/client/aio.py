@@ -245,12 +245,12 @@ class AsyncClient:
     async def delete_test_plan(self, test_plan_id: str) -> None:
         await self._send(calls.delete_test_plan(test_plan_id))
 
-    # ---- schedules --------------------------------------------------------------
+    # ---- schedules ------------------------------------------------------------
 
     async def list_schedules(
         self,
-        *,
         project_id: str | None = None,
+        *,
         limit: int | None = None,
         offset: int | None = None,
     ) -> ScheduleList:

@@ -52,7 +52,7 @@ from bugbrain.schemas.failure_analysis import (
 )
 from bugbrain.schemas.heals import ExecutionHeals, Heal, HealAccepted, HealList
 from bugbrain.schemas.meta import Check, Health, Readiness
-from bugbrain.schemas.projects import Environment, Project, ProjectList
+from bugbrain.schemas.projects import Environment, HiddenSecret, Project, ProjectList
 from bugbrain.schemas.schedules import Schedule, ScheduleList
 from bugbrain.schemas.test_cases import Step, TestCase, TestCaseList
 from bugbrain.schemas.test_plans import TestPlan, TestPlanList
@@ -86,6 +86,7 @@ __all__ = [
     "HealDecision",
     "HealList",
     "Health",
+    "HiddenSecret",
     "Pagination",
     "Progress",
     "ProgressingStatus",
@@ -100,6 +101,7 @@ __all__ = [
     "ScheduleFields",
     "ScheduleList",
     "ScheduleUpdateFields",
+    "SecretValue",
     "Status",
     "Step",
     "StepFields",
@@ -121,9 +123,16 @@ __all__ = [
 Status: TypeAlias = ProgressingStatus | FinishedStatus
 STATUS: TypeAdapter[Status] = TypeAdapter(StatusReport)
 
-# A plain value, or a secret one: ``{"value": "…", "secret": True}`` (stored
-# encrypted, never returned, masked in results: docs/writing-tests.md).
-VariableValue: TypeAlias = str | int | float | bool | Mapping[str, str | bool]
+
+class SecretValue(TypedDict):
+    """A variable written as an object: ``{"value": "…", "secret": True}`` is a
+    secret (stored encrypted, answered as ``HiddenSecret`` from then on)."""
+
+    value: str
+    secret: bool
+
+
+VariableValue: TypeAlias = str | int | float | bool | SecretValue
 Variables: TypeAlias = Mapping[str, VariableValue]
 
 

@@ -238,12 +238,12 @@ class Client:
     def delete_test_plan(self, test_plan_id: str) -> None:
         self._send(calls.delete_test_plan(test_plan_id))
 
-    # ---- schedules --------------------------------------------------------------
+    # ---- schedules ------------------------------------------------------------
 
     def list_schedules(
         self,
-        *,
         project_id: str | None = None,
+        *,
         limit: int | None = None,
         offset: int | None = None,
     ) -> ScheduleList:
