@@ -37,6 +37,7 @@ from bugbrain.schemas.executions import (
     Progress,
     ProgressingStatus,
     QueuedExecution,
+    RerunQueued,
     ResultSummary,
     StatusReport,
     StepResult,
@@ -92,7 +93,9 @@ __all__ = [
     "ProjectUpdateFields",
     "QueuedExecution",
     "Readiness",
+    "RerunQueued",
     "ResultSummary",
+    "SecretValue",
     "Status",
     "Step",
     "StepFields",
@@ -114,7 +117,15 @@ __all__ = [
 Status: TypeAlias = ProgressingStatus | FinishedStatus
 STATUS: TypeAdapter[Status] = TypeAdapter(StatusReport)
 
-VariableValue: TypeAlias = str | int | float | bool
+
+class SecretValue(TypedDict):
+    """A secret variable: ``{"value": "…", "secret": True}`` (docs/writing-tests.md)."""
+
+    value: str
+    secret: bool
+
+
+VariableValue: TypeAlias = str | int | float | bool | SecretValue
 Variables: TypeAlias = Mapping[str, VariableValue]
 
 
