@@ -21,8 +21,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from bugbrain.client.models import ProgressingStatus, Status
+from bugbrain.vocabulary import TestStatus
 
 PLAIN_WIDTH = 120
 
@@ -133,12 +135,14 @@ def failed_table(
     for test in tests:
         entry = entries.get(str(test.get("test_id")), {})
         suggestions = entry.get("fix_suggestions") or []
-        table.add_row(
+        cells = (
             str(test.get("name")),
             str(entry.get("failure_category") or "-"),
             _shorten(str(test.get("error") or "")),
             _shorten(str(suggestions[0])) if suggestions else "-",
         )
+        # Text, not markup: "[data-testid=add]" is a selector, not a style.
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
@@ -153,12 +157,14 @@ def summary(
     out = console_for(stream)
     out.print(headline(execution, results), markup=False, highlight=False, soft_wrap=True)
     tests: list[Mapping[str, Any]] = list(results.get("test_results") or [])
-    failed = [t for t in tests if t.get("status") == "failed"]
+    failed = [t for t in tests if t.get("status") == TestStatus.FAILED]
     if failed:
         out.print(failed_table(failed, analysis, plain=not stream.isatty()))
     for test in tests:
         if test.get("flaky"):
-            out.print(f"flaky (passed on a retry): {test.get('name')}", markup=False)
+            out.print(
+                f"flaky (passed on a retry): {test.get('name')}", markup=False, highlight=False
+            )
     links = [
         f"  {test.get('name')} {kind}: {test[kind]}"
         for test in failed

@@ -28,7 +28,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bugbrain.vocabulary import TestStatus
+from bugbrain.vocabulary import ExecutionStatus, TestStatus
+
+NO_ERROR = "failed"  # not vocabulary: a failure's message when the test has none
+SKIPPED_ELEMENT = "skipped"  # not vocabulary: JUnit's element and attribute
 
 # XML 1.0 allows no control characters but tab, newline and carriage return.
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
@@ -67,7 +70,7 @@ def steps_text(steps: Sequence[Mapping[str, Any]]) -> str:
 
 def analysis_text(entry: Mapping[str, Any] | None, error: str | None) -> str:
     """A failure's text: the error, then the analysis (category, why, what to do)."""
-    parts = [error or "failed"]
+    parts = [error or NO_ERROR]
     if entry is not None:
         parts.append(
             f"Failure category: {entry.get('failure_category')} "
@@ -84,11 +87,11 @@ def analysis_text(entry: Mapping[str, Any] | None, error: str | None) -> str:
 def _attempt_element(tag: str, attempt: Mapping[str, Any]) -> ET.Element:
     element = ET.Element(
         tag,
-        message=_text(attempt.get("error") or "failed"),
+        message=_text(attempt.get("error") or NO_ERROR),
         type=_text(attempt.get("error_type") or "failure"),
     )
     trace = ET.SubElement(element, "stackTrace")
-    trace.text = _text(f"attempt {attempt.get('attempt')}: {attempt.get('error') or 'failed'}")
+    trace.text = _text(f"attempt {attempt.get('attempt')}: {attempt.get('error') or NO_ERROR}")
     out = ET.SubElement(element, "system-out")
     out.text = _text(steps_text(attempt.get("steps") or []))
     return element
@@ -101,7 +104,7 @@ def _testcase(
     entry: Mapping[str, Any] | None,
     heals: Sequence[Mapping[str, Any]],
     cut_off: str | None,
-) -> str:
+) -> TestStatus:
     """Add one test's ``<testcase>``; its outcome: passed, failed or skipped."""
     case = ET.SubElement(
         suite,
@@ -138,13 +141,13 @@ def _testcase(
     _properties(case, properties)
 
     status = test.get("status")
-    outcome = "passed"
+    outcome = TestStatus.PASSED
     if status == TestStatus.FAILED:
-        outcome = "failed"
+        outcome = TestStatus.FAILED
         failure = ET.SubElement(
             case,
             "failure",
-            message=_text(test.get("error") or "failed"),
+            message=_text(test.get("error") or NO_ERROR),
             type=_text(
                 (entry or {}).get("failure_category") or test.get("error_type") or "failure"
             ),
@@ -157,11 +160,11 @@ def _testcase(
         for attempt in attempts:  # failed, then passed: flaky
             case.append(_attempt_element("flakyFailure", attempt))
     else:
-        outcome = "skipped"
-        reason = "skipped" if status == TestStatus.SKIPPED else f"not run ({status})"
+        outcome = TestStatus.SKIPPED
+        reason = str(status) if status == TestStatus.SKIPPED else f"not run ({status})"
         if cut_off:
             reason += f": {cut_off}"
-        ET.SubElement(case, "skipped", message=_text(reason))
+        ET.SubElement(case, SKIPPED_ELEMENT, message=_text(reason))
     out = ET.SubElement(case, "system-out")
     out.text = _text(steps_text(test.get("steps") or []))
     return outcome
@@ -190,7 +193,7 @@ def build(
         cut_off = f"the execution failed: {execution['failure_reason']}"
         if execution.get("failure_message"):
             cut_off += f" ({execution['failure_message']})"
-    elif results.get("status") == "cancelled":
+    elif results.get("status") == ExecutionStatus.CANCELLED:
         cut_off = "the execution was cancelled"
 
     name = suite_name or str(results.get("test_plan_id"))
@@ -208,7 +211,7 @@ def build(
             ("failure_reason", execution.get("failure_reason")),
         ],
     )
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {TestStatus.PASSED: 0, TestStatus.FAILED: 0, TestStatus.SKIPPED: 0}
     classname = f"bugbrain.{results.get('test_plan_id')}"
     for test in results.get("test_results") or []:
         outcome = _testcase(
@@ -226,9 +229,9 @@ def build(
         seconds = execution["duration_ms"] / 1000
     for element in (root, suite):
         element.set("tests", str(total))
-        element.set("failures", str(counts["failed"]))
+        element.set("failures", str(counts[TestStatus.FAILED]))
         element.set("errors", "0")
-        element.set("skipped", str(counts["skipped"]))
+        element.set(SKIPPED_ELEMENT, str(counts[TestStatus.SKIPPED]))
         element.set("time", f"{seconds:.3f}")
     if execution.get("started_at"):
         suite.set("timestamp", str(execution["started_at"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from bugbrain.client import (
 )
 from bugbrain.client.models import QueuedExecution
 from bugbrain.client.polling import Poller
+from bugbrain.vocabulary import TestStatus
 
 POLL_INTERVAL = 1.0
 MAX_POLL_INTERVAL = 5.0
@@ -39,6 +41,8 @@ def _err(message: str) -> None:
 
 
 def _client(args: argparse.Namespace) -> Client:
+    # httpx logs each request at INFO: the progress lines say what matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return Client(args.server, args.key, retries=3)
     except BugbrainClientError as error:  # no URL, or not http(s)
@@ -191,7 +195,7 @@ def _report(bb: Client, args: argparse.Namespace, execution_id: str) -> int:
     execution = bb.get_execution(execution_id).model_dump(mode="json", exclude_none=True)
     results = bb.get_results(execution_id).model_dump(mode="json")
     analysis: dict[str, Any] | None = None
-    if any(t["status"] != "passed" for t in results["test_results"]):
+    if any(t["status"] != TestStatus.PASSED for t in results["test_results"]):
         analysis = bb.get_failure_analysis(execution_id).model_dump(mode="json")
     code = outcome.exit_code(str(execution["status"]), int(results["summary"]["failed"]))
     plan_name = _plan_name(bb, str(execution["test_plan_id"]))
