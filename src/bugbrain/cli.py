@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from bugbrain import __version__
 from bugbrain.errors import BugbrainError, ConfigError, Conflict, InvalidInput, NotFound
@@ -215,6 +215,61 @@ def _remote_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", metavar="KEY", help="an API key (env BUGBRAIN_API_KEY)")
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from bugbrain.ci.run import cmd_run as run
+
+    return run(args)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from bugbrain.ci.run import cmd_rerun as rerun
+
+    return rerun(args)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the exit code of a usage error settable per command
+    (``bugbrain run`` documents 3: 2 means the execution failed)."""
+
+    usage_exit_code = 2
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_exit_code, f"{self.prog}: error: {message}\n")
+
+
+def _client_args(parser: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``rerun`` share: where, how to wait, what to write."""
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="the bugbrain server (env BUGBRAIN_URL), e.g. http://host:8000",
+    )
+    parser.add_argument("--key", metavar="KEY", help="API key (env BUGBRAIN_API_KEY)")
+    parser.add_argument(
+        "--no-wait", action="store_true", help="print the execution's id and exit 0 at once"
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        metavar="S",
+        help="give up following after S seconds, leaving the execution running (exit 2; "
+        "default: --timeout + 600, else 3600)",
+    )
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the outcome as JSON on stdout instead of a summary",
+    )
+    parser.add_argument(
+        "--cancel-on-interrupt",
+        action="store_true",
+        help="on Ctrl-C, cancel the execution without asking (default: ask on a terminal, "
+        "else leave it running and print its id)",
+    )
+
+
 def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", help="data directory (env BUGBRAIN_DATA_DIR, default ./bugbrain-data)"
@@ -222,9 +277,7 @@ def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bugbrain", description="Self-hosted end-to-end browser testing."
-    )
+    parser = _Parser(prog="bugbrain", description="Self-hosted end-to-end browser testing.")
     parser.add_argument("--version", action="version", version=f"bugbrain {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -326,6 +379,52 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-wait", action="store_true", help="stop after printing the results")
     _data_dir_arg(demo)
     demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser(
+        "run",
+        help="run a test plan on a server and wait for it (exit 0 passed, 1 tests failed, "
+        "2 execution failed/timed out/cancelled, 3 usage or auth error)",
+    )
+    run.usage_exit_code = 3
+    run.add_argument("--plan", required=True, metavar="TP_ID", help="the test plan (tp_…)")
+    run.add_argument("--project", required=True, metavar="PROJ_ID", help="its project (proj_…)")
+    run.add_argument("--env", metavar="NAME", help="one of the project's environments")
+    run.add_argument(
+        "--var",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an execution variable (repeatable; wins over the project's and environment's)",
+    )
+    run.add_argument(
+        "--secret",
+        action="append",
+        metavar="KEY[=VALUE]",
+        help="a secret variable, never printed (repeatable); KEY alone takes the value of "
+        "the environment variable KEY",
+    )
+    run.add_argument(
+        "--timeout",
+        type=int,
+        metavar="S",
+        help="the execution's timeout in seconds (server-enforced)",
+    )
+    _client_args(run)
+    run.set_defaults(func=cmd_run)
+
+    rerun = sub.add_parser(
+        "rerun",
+        help="run an execution again with the same options (plan, project, environment, "
+        "variables, timeout); exit codes as run",
+    )
+    rerun.usage_exit_code = 3
+    rerun.add_argument("execution_id", metavar="EXEC_ID", help="the execution to repeat (exec_…)")
+    rerun.add_argument(
+        "--only-failed",
+        action="store_true",
+        help="only the tests that did not pass (exit 3 when all passed)",
+    )
+    _client_args(rerun)
+    rerun.set_defaults(func=cmd_rerun)
 
     shop = sub.add_parser("demo-app", help="serve only the demo shop")
     shop.add_argument("--host", default="127.0.0.1")

@@ -33,6 +33,7 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    RerunQueued,
     Schedule,
     ScheduleFields,
     ScheduleList,
@@ -337,6 +338,12 @@ def cancel_execution(execution_id: str) -> Call[CancelledExecution]:
     """A retried cancel whose first attempt went through answers ``409`` (the
     execution has ended: cancelled); the clients then read its status."""
     return Call("DELETE", _path("executions", execution_id), _model(CancelledExecution))
+
+
+def rerun_execution(execution_id: str, only_failed: bool) -> Call[RerunQueued]:
+    """A POST: retried only where the server certainly did not act (retry.py)."""
+    path = _path("executions", execution_id, "rerun")
+    return Call("POST", path, _model(RerunQueued), body={"only_failed": only_failed})
 
 
 def cancelled_from_status(status: Status) -> CancelledExecution | None:

@@ -34,6 +34,7 @@ from bugbrain.client.models import (
     ProjectUpdateFields,
     QueuedExecution,
     Readiness,
+    RerunQueued,
     Schedule,
     ScheduleFields,
     ScheduleList,
@@ -349,6 +350,12 @@ class Client:
 
     def get_execution_heals(self, execution_id: str) -> ExecutionHeals:
         return self._send(calls.get_execution_heals(execution_id))
+
+    def rerun(self, execution_id: str, *, only_failed: bool = False) -> RerunQueued:
+        """``POST /executions/{id}/rerun``: a new execution with the options of
+        ``execution_id``, linked by ``rerun_of``; ``only_failed``: only the tests
+        that did not pass (``ConflictError`` when all passed)."""
+        return self._send(calls.rerun_execution(execution_id, only_failed))
 
     def cancel_execution(self, execution_id: str) -> CancelledExecution:
         """``DELETE /executions/{id}``; ``ConflictError`` if it already ended."""

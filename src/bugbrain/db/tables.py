@@ -174,6 +174,9 @@ executions = sa.Table(
     # schedule); the unique pair makes a second start of one tick impossible.
     sa.Column("schedule_id", sa.String(40), nullable=True),
     sa.Column("scheduled_for", UTCDateTime(), nullable=True),
+    # Started again from another execution (``POST /executions/{id}/rerun``);
+    # plain column: the rerun outlives the execution it repeated.
+    sa.Column("rerun_of", sa.String(40), nullable=True),
     sa.Index("ix_executions_project_created", "project_id", "created_at"),
     sa.Index("ix_executions_schedule_tick", "schedule_id", "scheduled_for", unique=True),
     sa.Index("ix_executions_status_created", "status", "created_at"),

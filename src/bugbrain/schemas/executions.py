@@ -84,6 +84,9 @@ class ExecutionSummary(_Outcome):
     created_at: Timestamp
     started_at: Timestamp | None
     completed_at: Timestamp | None
+    rerun_of: OptionalStr = omitted(
+        "Only for a rerun (`POST /executions/{id}/rerun`): the execution it repeats."
+    )
 
 
 class ExecutionList(ResponseModel):
@@ -126,6 +129,20 @@ class QueuedExecution(ResponseModel):
     status: Literal[ExecutionStatus.QUEUED]
     estimated_wait_seconds: int
     polling_url: str = Field(examples=["/api/v1/executions/exec_xyz789abc/status"])
+
+
+class RerunCreate(RequestModel):
+    only_failed: StrictBool = Field(
+        default=False,
+        description="Run only the tests that did not pass (failed, skipped or never "
+        "finished) in the original, which must have ended.",
+    )
+
+
+class RerunQueued(QueuedExecution):
+    """A rerun, queued: as ``POST /executions/async`` answers, and the original's id."""
+
+    rerun_of: str = Field(examples=["exec_abc123"])
 
 
 class CancelledExecution(ResponseModel):

@@ -57,6 +57,8 @@ def summary_json(row: RowMapping) -> dict[str, Any]:
         "started_at": isoformat(row["started_at"]),
         "completed_at": isoformat(row["completed_at"]),
     }
+    if row.get("rerun_of") is not None:
+        out["rerun_of"] = row["rerun_of"]
     out.update(_outcome_fields(row))
     return out
 

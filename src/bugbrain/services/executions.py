@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from bugbrain.services import projects, test_plans, variables
 from bugbrain.services.common import Page, get_scoped, pagination
 from bugbrain.services.execution_views import summary_json
 from bugbrain.vault import Vault
-from bugbrain.vocabulary import CLAIMED, ExecutionStatus, TestStatus
+from bugbrain.vocabulary import CLAIMED, TERMINAL, ExecutionStatus, TestStatus
 
 
 def get(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
@@ -71,9 +72,19 @@ def _resolve_environment(
 
 
 def build_spec(
-    conn: Connection, workspace_id: str, body: ExecutionCreate, vault: Vault
+    conn: Connection,
+    workspace_id: str,
+    body: ExecutionCreate,
+    vault: Vault,
+    *,
+    request_variables: dict[str, Any] | None = None,
+    only_tests: frozenset[str] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    """Validate the references and freeze everything the runner needs."""
+    """Validate the references and freeze everything the runner needs.
+
+    ``request_variables``: the request's layer of variables as stored (secrets
+    sealed), instead of ``body.variables``; ``only_tests``: run only these test
+    cases of the plan (a rerun of the failed ones)."""
     try:
         project = projects.get(conn, workspace_id, body.project_id)
     except NotFound as exc:
@@ -98,6 +109,9 @@ def build_spec(
             )
         ).mappings()
     }
+    wanted = [
+        c for c in plan["test_case_ids"] if c in cases and (only_tests is None or c in only_tests)
+    ]
     tests = [
         {
             "position": position,
@@ -105,8 +119,12 @@ def build_spec(
             "name": case["name"],
             "steps": case["steps"],
         }
-        for position, case in enumerate(cases[c] for c in plan["test_case_ids"] if c in cases)
+        for position, case in enumerate(cases[c] for c in wanted)
     ]
+    if not tests and only_tests is not None:
+        raise Conflict(
+            f"None of the tests to rerun is still an active test case of plan {plan['id']}"
+        )
     if not tests:
         raise InvalidInput.field(
             "test_plan_id", f"test plan {plan['id']} has no active test cases to run"
@@ -115,7 +133,9 @@ def build_spec(
         [
             project["variables"],
             env.get("variables") or {},
-            variables.to_stored(body.variables, vault),
+            variables.to_stored(body.variables, vault)
+            if request_variables is None
+            else request_variables,
         ],
         vault,
     )
@@ -139,6 +159,68 @@ def build_spec(
     return spec, env_name
 
 
+@dataclass(frozen=True)
+class Rerun:
+    """What a rerun takes from the execution it repeats."""
+
+    execution_id: str
+    # The original's variables as the runner got them (secrets still sealed):
+    # the request's layer of the rerun, over the project's and environment's.
+    variables: dict[str, Any]
+    only_tests: frozenset[str] | None
+
+
+def rerun(
+    conn: Connection,
+    workspace_id: str,
+    execution_id: str,
+    *,
+    only_failed: bool,
+    default_timeout: int,
+    max_timeout: int,
+    vault: Vault,
+) -> RowMapping:
+    """A new execution with the options of ``execution_id`` (plan, project,
+    environment, variables, timeout), linked to it by ``rerun_of``. The plan's
+    current settings and test cases run, as for any new execution.
+    ``only_failed``: only the tests that did not pass (``Conflict`` when the
+    original has not ended, or every test passed)."""
+    original = get(conn, workspace_id, execution_id)
+    only: frozenset[str] | None = None
+    if only_failed:
+        if original["status"] not in TERMINAL:
+            raise Conflict(f"Execution {execution_id} has not ended: nothing to rerun yet")
+        rows = conn.execute(
+            sa.select(test_results.c.test_case_id, test_results.c.status).where(
+                test_results.c.execution_id == execution_id
+            )
+        ).all()
+        only = frozenset(case for case, status in rows if status != TestStatus.PASSED)
+        if not only:
+            raise Conflict(f"Every test of execution {execution_id} passed: nothing to rerun")
+    spec = original["spec"]
+    stored: dict[str, Any] = dict(spec.get("variables") or {})
+    for name, token in (spec.get("secrets") or {}).items():
+        stored[name] = {variables.SEALED: token}
+    body = ExecutionCreate.model_construct(
+        test_plan_id=original["test_plan_id"],
+        project_id=original["project_id"],
+        timeout_seconds=min(int(original["timeout_seconds"]), max_timeout),
+        wait_for_completion=False,
+        environment=original["environment"],
+        variables={},
+    )
+    return create(
+        conn,
+        workspace_id,
+        body,
+        default_timeout=default_timeout,
+        max_timeout=max_timeout,
+        vault=vault,
+        rerun=Rerun(execution_id, stored, only),
+    )
+
+
 def create(
     conn: Connection,
     workspace_id: str,
@@ -148,13 +230,21 @@ def create(
     max_timeout: int,
     schedule: tuple[str, datetime] | None = None,
     vault: Vault,
+    rerun: Rerun | None = None,
 ) -> RowMapping:
     """A queued execution of ``body``'s plan (``schedule``: the schedule and tick
-    that started it)."""
+    that started it; ``rerun``: the execution it repeats, see ``rerun``)."""
     timeout = body.timeout_seconds if body.timeout_seconds is not None else default_timeout
     if timeout > max_timeout:
         raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
-    spec, env_name = build_spec(conn, workspace_id, body, vault)
+    spec, env_name = build_spec(
+        conn,
+        workspace_id,
+        body,
+        vault,
+        request_variables=rerun.variables if rerun else None,
+        only_tests=rerun.only_tests if rerun else None,
+    )
     plan = test_plans.get(conn, workspace_id, body.test_plan_id)
     plan_queue, requeue = plan["queue"], plan["requeue_on_worker_loss"]
     execution_id = ids.new_id("exec")
@@ -175,6 +265,7 @@ def create(
             requeues_left=1 if requeue else 0,
             schedule_id=schedule[0] if schedule else None,
             scheduled_for=schedule[1] if schedule else None,
+            rerun_of=rerun.execution_id if rerun else None,
         )
     )
     conn.execute(

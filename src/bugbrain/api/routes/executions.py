@@ -32,6 +32,8 @@ from bugbrain.schemas.executions import (
     FinishedStatus,
     ProgressingStatus,
     QueuedExecution,
+    RerunCreate,
+    RerunQueued,
     StatusReport,
 )
 from bugbrain.schemas.failure_analysis import FailureAnalysis
@@ -167,6 +169,51 @@ def create_execution_async(
     body: ExecutionCreate, response: Response, ctx: Ctx, auth: Auth
 ) -> QueuedExecution:
     return _queued(ctx, _create(ctx, auth.workspace_id, body), response)
+
+
+def _rerun(ctx: AppContext, workspace_id: str, execution_id: str, body: RerunCreate) -> RowMapping:
+    with write_tx(ctx.engine) as conn:
+        row = executions.rerun(
+            conn,
+            workspace_id,
+            execution_id,
+            only_failed=body.only_failed,
+            default_timeout=ctx.settings.default_timeout_seconds,
+            max_timeout=ctx.settings.max_timeout_seconds,
+            vault=ctx.vault,
+        )
+    if ctx.pool is not None:
+        ctx.pool.wake()
+    return row
+
+
+@router.post(
+    "/executions/{execution_id}/rerun",
+    status_code=202,
+    responses={
+        202: {"description": "The rerun, queued.", "headers": _POLL_HERE},
+        **errors(
+            400,
+            401,
+            (404, "No such execution in your workspace."),
+            (
+                409,
+                "`only_failed` and every test passed, or the execution has not ended (`conflict`).",
+            ),
+            422,
+        ),
+    },
+)
+def rerun_execution(
+    execution_id: str, response: Response, ctx: Ctx, auth: Auth, body: RerunCreate | None = None
+) -> RerunQueued:
+    """A new execution with the options of this one (plan, project, environment,
+    variables with secrets still sealed, timeout), linked to it by `rerun_of`. It
+    runs the plan's current test cases and settings; `only_failed`: only the
+    tests that did not pass."""
+    row = _rerun(ctx, auth.workspace_id, execution_id, body or RerunCreate())
+    queued = _queued(ctx, row, response)
+    return RerunQueued.model_validate({**queued.model_dump(), "rerun_of": execution_id})
 
 
 def _load(ctx: AppContext, execution_id: str) -> RowMapping | None:
