@@ -89,6 +89,8 @@ def test_create_read_update_delete(api: Api, shop: ShopServer) -> None:
         ({"project_id": "proj_missing"}, "project_id", "not found"),
         ({"name": "  "}, "name", "must not be empty"),
         ({"enabled": "yes"}, "enabled", ""),
+        ({"timeout_seconds": 10**30}, "timeout_seconds", "must be at most 21600"),
+        ({"timeout_seconds": 21601}, "timeout_seconds", "must be at most 21600"),
         ({"every": "day"}, "every", "unknown field"),
     ],
 )

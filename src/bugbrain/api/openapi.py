@@ -122,10 +122,13 @@ def _date_filters(document: dict[str, Any]) -> None:
 
 def _timeout_bounds(document: dict[str, Any], settings: Settings) -> None:
     schemas = document.get("components", {}).get("schemas", {})
+    # Every body that takes an execution's timeout: the same setting bounds it.
+    for model in ("ExecutionCreate", "ScheduleCreate", "ScheduleUpdate"):
+        properties = schemas.get(model, {}).get("properties", {})
+        for branch in properties.get("timeout_seconds", {}).get("anyOf", []):
+            if branch.get("type") == "integer":
+                branch["maximum"] = settings.max_timeout_seconds
     create = schemas.get("ExecutionCreate", {}).get("properties", {})
-    for branch in create.get("timeout_seconds", {}).get("anyOf", []):
-        if branch.get("type") == "integer":
-            branch["maximum"] = settings.max_timeout_seconds
     if "timeout_seconds" in create:
         create["timeout_seconds"]["description"] = (
             f"At most {settings.max_timeout_seconds} (`BUGBRAIN_MAX_TIMEOUT_SECONDS`); default "

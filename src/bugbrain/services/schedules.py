@@ -91,14 +91,20 @@ def _next(row: dict[str, Any] | RowMapping, now: datetime) -> datetime | None:
     return cron.next_after(row["cron"], row["timezone"], now)
 
 
+def _check_timeout(timeout: int | None, max_timeout: int) -> None:
+    if timeout is not None and timeout > max_timeout:
+        raise InvalidInput.field("timeout_seconds", f"must be at most {max_timeout}")
+
+
 def create(
-    conn: Connection, workspace_id: str, body: ScheduleCreate, vault: Vault
+    conn: Connection, workspace_id: str, body: ScheduleCreate, vault: Vault, *, max_timeout: int
 ) -> dict[str, Any]:
     try:
         projects.get(conn, workspace_id, body.project_id)
     except NotFound as exc:
         raise InvalidInput.field("project_id", f"project {body.project_id} not found") from exc
     _check_plan(conn, workspace_id, body.project_id, body.test_plan_id)
+    _check_timeout(body.timeout_seconds, max_timeout)
     if body.environment is not None:
         _check_environment(conn, workspace_id, body.project_id, body.environment)
     now = utcnow()
@@ -118,7 +124,13 @@ def create(
 
 
 def update(
-    conn: Connection, workspace_id: str, schedule_id: str, body: ScheduleUpdate, vault: Vault
+    conn: Connection,
+    workspace_id: str,
+    schedule_id: str,
+    body: ScheduleUpdate,
+    vault: Vault,
+    *,
+    max_timeout: int,
 ) -> dict[str, Any]:
     current = get(conn, workspace_id, schedule_id)
     changes: dict[str, Any] = {}
@@ -130,6 +142,7 @@ def update(
     if changes.get("variables") is not None:  # replaced whole: secrets sent again
         changes["variables"] = variables.to_stored(body.variables or {}, vault)
     project_id = current["project_id"]
+    _check_timeout(changes.get("timeout_seconds"), max_timeout)
     if "test_plan_id" in changes:
         _check_plan(conn, workspace_id, project_id, changes["test_plan_id"])
     if changes.get("environment") is not None:

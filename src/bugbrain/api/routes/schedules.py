@@ -42,7 +42,15 @@ def create_schedule(body: ScheduleCreate, ctx: Ctx, auth: Auth) -> Schedule:
     """The first tick is the first time after now that `cron` names in `timezone`;
     each tick starts one execution, as `POST /executions/async` would."""
     with write_tx(ctx.engine) as conn:
-        return Schedule.model_validate(schedules.create(conn, auth.workspace_id, body, ctx.vault))
+        return Schedule.model_validate(
+            schedules.create(
+                conn,
+                auth.workspace_id,
+                body,
+                ctx.vault,
+                max_timeout=ctx.settings.max_timeout_seconds,
+            )
+        )
 
 
 @router.get("/schedules/{schedule_id}", responses=errors(401, _MISSING))
@@ -56,7 +64,14 @@ def get_schedule(schedule_id: str, ctx: Ctx, auth: Auth) -> Schedule:
 def update_schedule(schedule_id: str, body: ScheduleUpdate, ctx: Ctx, auth: Auth) -> Schedule:
     """Changing `cron`, `timezone` or `enabled` sets the next tick from now."""
     with write_tx(ctx.engine) as conn:
-        updated = schedules.update(conn, auth.workspace_id, schedule_id, body, ctx.vault)
+        updated = schedules.update(
+            conn,
+            auth.workspace_id,
+            schedule_id,
+            body,
+            ctx.vault,
+            max_timeout=ctx.settings.max_timeout_seconds,
+        )
     return Schedule.model_validate(updated)
 
 
