@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,6 +98,9 @@ def test_a_failing_plan_exits_1_and_its_junit_has_the_failure(
     report = tmp_path / "reports" / "junit.xml"
     done = cli(bugbrain, api, "run", "--plan", plan, "--project", project, "--junit", str(report))
     assert done.returncode == 1, done.stderr
+    # Followed by its events: a line per test as it ends (polling has no such line).
+    assert re.search(r"exec_\w+: passed: Login in \d+\.\d s", done.stderr), done.stderr
+    assert re.search(r"exec_\w+: failed: Add to cart in ", done.stderr), done.stderr
     # The summary: the failed test with its category and a suggestion, then links.
     assert "Failed tests" in done.stdout
     assert "Add to cart" in done.stdout

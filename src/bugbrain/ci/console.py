@@ -93,6 +93,15 @@ class ProgressView:
             )
         self._last = mark
 
+    def test_finished(self, name: str, status: str, duration_ms: int | None) -> None:
+        """A line per finished test (above the bar on a terminal)."""
+        took = f" in {duration_ms / 1000:.1f} s" if duration_ms is not None else ""
+        line = f"{self.execution_id}: {status}: {_shorten(name, 120)}{took}"
+        if self._bar is not None:
+            self._bar.console.print(Text(line))
+        else:
+            print(line, file=self.stream, flush=True)
+
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()

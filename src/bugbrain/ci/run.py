@@ -1,5 +1,6 @@
 """``bugbrain run`` and ``bugbrain rerun``: start an execution through the SDK,
-follow it to its end (``client.polling``'s schedule), report it and return the
+follow it to its end (its Server-Sent Events; polling on ``client.polling``'s
+schedule where the stream cannot be had), report it and return the
 exit code (``outcome``). Ctrl-C: cancel the execution (``--cancel-on-interrupt``,
 or when the user says so at the prompt on a terminal), or leave it running and
 print its id."""
@@ -9,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import queue
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,9 +27,9 @@ from bugbrain.client import (
     NotFoundError,
     ValidationError,
 )
-from bugbrain.client.models import QueuedExecution
+from bugbrain.client.models import STATUS, ExecutionEvent, QueuedExecution
 from bugbrain.client.polling import Poller
-from bugbrain.vocabulary import TestStatus
+from bugbrain.vocabulary import TERMINAL, TestStatus
 
 POLL_INTERVAL = 1.0
 MAX_POLL_INTERVAL = 5.0
@@ -143,25 +146,89 @@ def _after_start(bb: Client, args: argparse.Namespace, queued: QueuedExecution, 
 
 
 def _follow(bb: Client, execution_id: str, wait: float) -> bool:
-    """Poll until the execution ends (``True``) or ``wait`` seconds pass."""
-    poller = Poller.starting(time.monotonic(), wait, POLL_INTERVAL, MAX_POLL_INTERVAL)
+    """Follow the execution until it ends (``True``) or ``wait`` seconds pass:
+    by its events, else (a proxy that will not stream, an older server) by
+    polling its status for the time left."""
+    deadline = time.monotonic() + wait
     view = console.ProgressView(execution_id)
     try:
-        while True:
-            try:
-                status = bb.get_status(execution_id)
-            except BugbrainClientError as error:
-                poller.failed(error)  # raises unless it may pass (no answer, 5xx)
-            else:
-                view.update(status)
-                if poller.seen(status):
-                    return True
-            delay = poller.next_delay(time.monotonic())
-            if delay is None:
-                return False
-            time.sleep(delay)
+        ended = _follow_events(bb, execution_id, deadline, view)
+        if ended is not None:
+            return ended
+        return _poll(bb, execution_id, deadline, view)
     finally:
         view.close()
+
+
+_END = object()
+
+
+def _follow_events(
+    bb: Client, execution_id: str, deadline: float, view: console.ProgressView
+) -> bool | None:
+    """``True``: it ended; ``False``: ``deadline`` came first; ``None``: no stream.
+    The stream is read in a thread so that the deadline (and Ctrl-C) need not
+    wait for the next event."""
+    events: queue.Queue[object] = queue.Queue()
+
+    def read() -> None:
+        try:
+            for event in bb.events(execution_id):
+                events.put(event)
+        except BugbrainClientError as error:
+            events.put(error)
+        events.put(_END)
+
+    threading.Thread(target=read, name="bugbrain-events", daemon=True).start()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            item = events.get(timeout=min(left, 1.0))
+        except queue.Empty:
+            continue
+        if isinstance(item, ExecutionEvent):
+            if _show(view, item):
+                return True
+            continue
+        if isinstance(item, (NotFoundError, AuthError)):
+            raise item
+        if isinstance(item, BugbrainClientError):
+            logging.getLogger("bugbrain").debug("events: %s; polling instead", item)
+        return None  # the stream failed or ended early: poll for the rest
+
+
+def _show(view: console.ProgressView, event: ExecutionEvent) -> bool:
+    """Show ``event``; ``True`` when it is the terminal status."""
+    if event.event in ("status", "progress"):
+        status = STATUS.validate_python(event.data, extra="allow")
+        view.update(status)
+        return event.event == "status" and status.status in TERMINAL
+    if event.event == "test_finished":
+        data = event.data
+        view.test_finished(str(data.get("name")), str(data.get("status")), data.get("duration_ms"))
+    return False
+
+
+def _poll(bb: Client, execution_id: str, deadline: float, view: console.ProgressView) -> bool:
+    """Poll until the execution ends (``True``) or ``deadline`` passes."""
+    poller = Poller.starting(
+        time.monotonic(), max(0.0, deadline - time.monotonic()), POLL_INTERVAL, MAX_POLL_INTERVAL
+    )
+    while True:
+        try:
+            status = bb.get_status(execution_id)
+        except BugbrainClientError as error:
+            poller.failed(error)  # raises unless it may pass (no answer, 5xx)
+        else:
+            view.update(status)
+            if poller.seen(status):
+                return True
+        delay = poller.next_delay(time.monotonic())
+        if delay is None:
+            return False
+        time.sleep(delay)
 
 
 def _ask_to_cancel(execution_id: str) -> bool:
