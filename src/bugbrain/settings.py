@@ -77,11 +77,21 @@ class Settings:
     fingerprint_refresh_seconds: int = 86400
     # Each worker keeps a runner started (Chromium launched) before it is needed.
     warm_runners: bool = True
+    # Seconds to wait before each retry of a webhook delivery that failed
+    # (comma-separated): one attempt, then one more after each delay; when the
+    # last fails the delivery is given up ("failed"). "none": a single attempt.
+    webhook_retry_seconds: str = "5,30,120,600,3600,18000"
+    # How long a webhook receiver has to answer one attempt.
+    webhook_timeout_seconds: float = 10.0
     log_level: str = "info"
 
     @property
     def queue_names(self) -> list[str]:
         return [name.strip() for name in self.queues.split(",") if name.strip()]
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return parse_retry_seconds(self.webhook_retry_seconds)
 
     @property
     def sqlite_path(self) -> Path:
@@ -149,6 +159,24 @@ def parse_artifacts_url(url: str) -> S3Location | None:
     return S3Location(parts.netloc, prefix)
 
 
+def parse_retry_seconds(text: str) -> tuple[float, ...]:
+    """``"5,30,120"`` → (5.0, 30.0, 120.0), ``"none"`` → () (no retry);
+    ConfigError naming the setting otherwise."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        delays = (-1.0,)
+    if any(not 0 <= delay <= 7 * 86400 for delay in delays) or len(delays) > 20:
+        raise ConfigError(
+            f"{ENV_PREFIX}WEBHOOK_RETRY_SECONDS: invalid value {text!r}; at most 20 "
+            "comma-separated delays in seconds, each between 0 and 604800 "
+            "(or none: no retries)"
+        )
+    return delays
+
+
 def _coerce(name: str, raw: str, target: Any) -> Any:
     try:
         if target is bool:
@@ -197,6 +225,8 @@ _TYPES: dict[str, Any] = {
     "max_timeout_seconds": int,
     "fingerprint_refresh_seconds": int,
     "warm_runners": bool,
+    "webhook_retry_seconds": str,
+    "webhook_timeout_seconds": float,
     "log_level": str,
 }
 
@@ -235,6 +265,9 @@ def _validate(settings: Settings) -> None:
     if not 1 <= settings.default_timeout_seconds <= settings.max_timeout_seconds:
         # An execution created without timeout_seconds gets the default.
         raise ConfigError("default_timeout_seconds must be between 1 and max_timeout_seconds")
+    parse_retry_seconds(settings.webhook_retry_seconds)
+    if not 0 < settings.webhook_timeout_seconds <= 60:
+        raise ConfigError("webhook_timeout_seconds must be more than 0 and at most 60")
     _validate_artifacts(settings)
     _validate_secrets_key(settings.secrets_key)
 

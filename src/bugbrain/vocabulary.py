@@ -164,6 +164,26 @@ class FailureReason(StrEnum):
     SERVER_SHUTDOWN = "server_shutdown"
 
 
+class WebhookEvent(StrEnum):
+    """What a webhook endpoint can subscribe to (``X-BugBrain-Event``)."""
+
+    EXECUTION_QUEUED = "execution.queued"
+    EXECUTION_STARTED = "execution.started"
+    EXECUTION_COMPLETED = "execution.completed"
+    EXECUTION_FAILED = "execution.failed"
+    EXECUTION_CANCELLED = "execution.cancelled"
+    TEST_FAILED = "test.failed"
+    TEST_HEALED = "test.healed"
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook delivery: waiting for its next attempt, or done either way."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 class CheckStatus(StrEnum):
     """One ``/readyz`` check: passed, failed, or not needed by this process."""
 

@@ -30,6 +30,8 @@ ENUMS: tuple[type[StrEnum], ...] = (
     v.HealingMode,
     v.PageReady,
     v.LocatorSource,
+    v.WebhookEvent,
+    v.DeliveryStatus,
 )
 WORDS = frozenset(member.value for enum in ENUMS for member in enum)
 MARKER = "# not vocabulary:"

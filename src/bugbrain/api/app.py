@@ -14,7 +14,7 @@ from bugbrain.api import errors, metrics, openapi, probes
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
 from bugbrain.api.reads import READ_THREADS
-from bugbrain.api.routes import artifacts, events, executions, resources, schedules
+from bugbrain.api.routes import artifacts, events, executions, resources, schedules, webhooks
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
 from bugbrain.db.engine import create_engine, create_read_engine
@@ -26,6 +26,7 @@ from bugbrain.worker.distributed import EmbeddedWorker
 from bugbrain.worker.pool import WorkerPool, recover_after_restart
 from bugbrain.worker.reaper import Reaper
 from bugbrain.worker.scheduler import Scheduler
+from bugbrain.worker.webhook_sender import WebhookSender
 
 log = logging.getLogger("bugbrain")
 
@@ -73,9 +74,12 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
             engine, settings, ctx.vault, ctx.pool.wake if ctx.pool is not None else None
         )
         scheduler.start()
+        sender = WebhookSender(engine, settings, ctx.vault)
+        sender.start()
         try:
             yield
         finally:
+            sender.stop()
             scheduler.stop()
             reaper.stop()
             if ctx.pool is not None:
@@ -99,6 +103,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(events.router)
     app.include_router(resources.router)
     app.include_router(schedules.router)
+    app.include_router(webhooks.router)
     app.include_router(artifacts.router)
 
     metrics.install(app, engine)

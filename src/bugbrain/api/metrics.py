@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bugbrain import __version__
-from bugbrain.db.metrics import Histogram, execution_figures
+from bugbrain.db.metrics import Histogram, execution_figures, webhook_figures
 
 log = logging.getLogger("bugbrain")
 
@@ -75,6 +75,7 @@ class BugbrainCollector(Collector):
         try:
             with self.engine.connect() as conn:
                 figures = execution_figures(conn)
+                hooks = webhook_figures(conn)
         except SQLAlchemyError as exc:
             log.warning("metrics: the database did not answer: %s", exc.__class__.__name__)
             up.add_metric([], 0)
@@ -104,6 +105,27 @@ class BugbrainCollector(Collector):
             "Of each test result that has a duration.",
             figures.test_seconds,
         )
+        deliveries = GaugeMetricFamily(
+            "bugbrain_webhook_deliveries",
+            "Webhook deliveries kept, by status (pending: an attempt is due).",
+            labels=["status"],
+        )
+        for status, count in sorted(hooks.deliveries_by_status.items()):
+            deliveries.add_metric([status], count)
+        yield deliveries
+        yield GaugeMetricFamily(
+            "bugbrain_webhook_deliveries_failed",
+            "Webhook deliveries given up after every attempt failed.",
+            value=hooks.deliveries_by_status.get("failed", 0),
+        )
+        attempts = GaugeMetricFamily(
+            "bugbrain_webhook_attempts",
+            "Webhook delivery attempts kept, by outcome (ok: a 2xx answer).",
+            labels=["outcome"],
+        )
+        attempts.add_metric(["ok"], hooks.attempts_succeeded)
+        attempts.add_metric(["error"], hooks.attempts_failed)  # not vocabulary: a label
+        yield attempts
 
 
 def install(app: FastAPI, engine: Engine) -> None:

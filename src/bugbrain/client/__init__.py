@@ -9,6 +9,7 @@ over httpx, typed with the API's own response models. See docs/sdk.md.
 
 It imports no server code (FastAPI, SQLAlchemy, Playwright): only httpx,
 pydantic and ``bugbrain.schemas`` (the models, shared with the API).
+``verify_signature`` checks a webhook's ``X-BugBrain-Signature`` (standard library only).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bugbrain.client.errors import (
 )
 from bugbrain.client.retry import RetryPolicy
 from bugbrain.client.sync import Client
+from bugbrain.webhook_signing import InvalidSignature, verify_signature
 
 __all__ = [
     "ApiError",
@@ -38,6 +40,7 @@ __all__ = [
     "Client",
     "ConflictError",
     "ExecutionTimeoutError",
+    "InvalidSignature",
     "NotFoundError",
     "RateLimitedError",
     "RetryPolicy",
@@ -45,4 +48,5 @@ __all__ = [
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
+    "verify_signature",
 ]

@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bugbrain.db.tables import executions, test_results
+from bugbrain.db.tables import executions, test_results, webhook_attempts, webhook_deliveries
 from bugbrain.settings import DEFAULT_QUEUE
-from bugbrain.vocabulary import ExecutionStatus
+from bugbrain.vocabulary import DeliveryStatus, ExecutionStatus
 
 # Seconds; an end-to-end run is rarely under a second and can take an hour.
 EXECUTION_BUCKETS: tuple[float, ...] = (1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
@@ -90,4 +90,29 @@ def execution_figures(conn: Connection) -> ExecutionFigures:
         test_seconds=_histogram(
             conn, test_seconds, test_results.c.duration_ms.is_not(None), TEST_BUCKETS
         ),
+    )
+
+
+@dataclass(frozen=True)
+class WebhookFigures:
+    deliveries_by_status: dict[str, int]
+    # Attempts kept, by whether the receiver answered 2xx.
+    attempts_succeeded: int
+    attempts_failed: int
+
+
+def webhook_figures(conn: Connection) -> WebhookFigures:
+    status = webhook_deliveries.c.status
+    by_status = dict.fromkeys((s.value for s in DeliveryStatus), 0)
+    for name, count in conn.execute(sa.select(status, sa.func.count()).group_by(status)):
+        by_status[str(name)] = int(count)
+    ok = webhook_attempts.c.succeeded
+    attempts = {
+        bool(flag): int(count)
+        for flag, count in conn.execute(sa.select(ok, sa.func.count()).group_by(ok))
+    }
+    return WebhookFigures(
+        deliveries_by_status=by_status,
+        attempts_succeeded=attempts.get(True, 0),
+        attempts_failed=attempts.get(False, 0),
     )

@@ -304,3 +304,68 @@ heals = sa.Table(
     sa.Index("ix_heals_test_case_created", "test_case_id", "created_at"),
     sa.Index("ix_heals_execution", "execution_id"),
 )
+
+# Webhook endpoints: where events are posted, signed with the endpoint's secret
+# (sealed by the vault: it must be opened again to sign).
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    _id(),
+    _fk("workspaces.id"),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", sa.JSON(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("secret", sa.Text(), nullable=False),
+    *_timestamps(),
+    sa.Index("ix_webhooks_workspace_created", "workspace_id", "created_at"),
+)
+
+# The outbox: one row per event and endpoint, written in the transaction of the
+# change that caused the event. ``next_attempt_at`` is when a sender may take it
+# (null once it is done); a sender that takes it moves it a lease ahead, so a
+# sender that dies mid-post leaves it due again, never lost.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    sa.Column(
+        "webhook_id",
+        sa.String(40),
+        sa.ForeignKey("webhooks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("event_id", sa.String(40), nullable=False),
+    # The JSON body exactly as posted (every attempt posts the same bytes).
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("lease_token", sa.String(40), nullable=True),
+    sa.Column("redelivery_of", sa.String(40), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("completed_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_webhook_deliveries_webhook_created", "webhook_id", "created_at"),
+    sa.Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+)
+
+# Every attempt of a delivery: what the receiver answered, and how fast.
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column(
+        "delivery_id",
+        sa.String(40),
+        sa.ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("number", sa.Integer(), primary_key=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=True),
+    sa.Column("latency_ms", sa.Integer(), nullable=False),
+    sa.Column("error", sa.Text(), nullable=True),  # not vocabulary: a column
+    sa.Column("succeeded", sa.Boolean(), nullable=False),
+    # The process that posted it (host:pid:token).
+    sa.Column("sender", sa.String(80), nullable=False),
+)

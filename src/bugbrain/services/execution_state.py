@@ -7,7 +7,8 @@
 
 Every transition names the states it may leave, and once claimed also the
 lease token, so a duplicate delivery, a reaped worker or a late event can never
-overwrite a final state.
+overwrite a final state. A transition that happens writes its webhook event
+(``webhook_outbox``) in the same transaction: one that did not, writes none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bugbrain import ids
 from bugbrain.clock import utcnow
 from bugbrain.db import jobs
 from bugbrain.db.tables import executions, test_cases, test_results
+from bugbrain.services import webhook_outbox
 from bugbrain.vocabulary import (
     ACTIVE,
     CLAIMED,
@@ -150,7 +152,10 @@ def mark_running(conn: Connection, claim: Claim, browser_version: str | None) ->
             status=ExecutionStatus.RUNNING, started_at=utcnow(), browser_version=browser_version
         )
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    webhook_outbox.execution_status(conn, claim.execution_id, ExecutionStatus.RUNNING)
+    return True
 
 
 def heartbeat(conn: Connection, claim: Claim) -> bool:
@@ -230,6 +235,8 @@ def record_test_result(
     if flaky:
         bumps["flaky_tests"] = executions.c.flaky_tests + 1
     conn.execute(executions.update().where(executions.c.id == claim.execution_id).values(bumps))
+    if status == TestStatus.FAILED:
+        webhook_outbox.failed_test(conn, claim.execution_id, position)
     return True
 
 
@@ -271,7 +278,10 @@ def finish(conn: Connection, claim: Claim) -> bool:
         )
         .values(status=ExecutionStatus.COMPLETED, completed_at=utcnow(), lease_token=None)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    webhook_outbox.execution_status(conn, claim.execution_id, ExecutionStatus.COMPLETED)
+    return True
 
 
 def _end_failed(
@@ -296,6 +306,7 @@ def _end_failed(
     if result.rowcount != 1:
         return False
     skip_unfinished(conn, execution_id, f"Not run: execution failed ({reason})", partial_steps)
+    webhook_outbox.execution_status(conn, execution_id, ExecutionStatus.FAILED)
     return True
 
 
@@ -325,6 +336,7 @@ def cancel(conn: Connection, execution_id: str, reason: str = "requested") -> bo
     )
     if result.rowcount == 1:
         skip_unfinished(conn, execution_id, "Not run: execution cancelled")
+        webhook_outbox.execution_status(conn, execution_id, ExecutionStatus.CANCELLED)
         return True
     return False
 
@@ -434,6 +446,7 @@ def _requeue(conn: Connection, condition: sa.ColumnElement[bool], execution_id: 
             sa.select(executions.c.queue).where(executions.c.id == execution_id)
         ).scalar_one()
         jobs.defer_execution(conn, execution_id, queue)
+    webhook_outbox.execution_status(conn, execution_id, ExecutionStatus.QUEUED)
     return True
 
 

@@ -17,7 +17,7 @@ from bugbrain.db.tables import executions, test_cases, test_results
 from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
-from bugbrain.services import projects, test_plans, variables
+from bugbrain.services import projects, test_plans, variables, webhook_outbox
 from bugbrain.services.common import Page, get_scoped, pagination
 from bugbrain.services.execution_views import summary_json
 from bugbrain.vault import Vault
@@ -284,6 +284,7 @@ def create(
     )
     if jobs.on_postgres(conn):  # committed with the row, or not at all
         jobs.defer_execution(conn, execution_id, plan_queue)
+    webhook_outbox.execution_status(conn, execution_id, ExecutionStatus.QUEUED)
     return get(conn, workspace_id, execution_id)
 
 

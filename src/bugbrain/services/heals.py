@@ -16,6 +16,7 @@ from bugbrain.db.upsert import upsert
 from bugbrain.elements.selectors import public_selector, shown_selector
 from bugbrain.errors import Conflict, NotFound
 from bugbrain.services import test_cases as test_cases_service
+from bugbrain.services import webhook_outbox
 from bugbrain.services.locator_cache import step_key
 from bugbrain.vocabulary import TestStatus
 
@@ -92,21 +93,21 @@ def record(
         if spec_step is None:
             continue
         if step.get("healed") and step.get("healed_selector"):
-            conn.execute(
-                heals.insert().values(
-                    id=ids.new_id("heal"),
-                    workspace_id=workspace_id,
-                    execution_id=execution_id,
-                    test_case_id=test_case_id,
-                    step_id=step["step_id"],
-                    original_selector=step.get("original_selector") or "",
-                    healed_selector=step["healed_selector"],
-                    score=step.get("heal_score"),
-                    status=APPLIED,
-                    reused=step.get("heal_score") is None,
-                    created_at=now,
-                )
-            )
+            heal = {
+                "id": ids.new_id("heal"),
+                "workspace_id": workspace_id,
+                "execution_id": execution_id,
+                "test_case_id": test_case_id,
+                "step_id": step["step_id"],
+                "original_selector": step.get("original_selector") or "",
+                "healed_selector": step["healed_selector"],
+                "score": step.get("heal_score"),
+                "status": APPLIED,
+                "reused": step.get("heal_score") is None,
+                "created_at": now,
+            }
+            conn.execute(heals.insert().values(**heal))
+            webhook_outbox.healed_step(conn, execution_id, heal)
         if result.get("status") == TestStatus.PASSED and step.get("fingerprint"):
             _store_fingerprint(conn, test_case_id, spec_step, step["fingerprint"], execution_id)
 

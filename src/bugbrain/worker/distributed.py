@@ -261,6 +261,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     from bugbrain.vault import load_vault
     from bugbrain.worker.reaper import Reaper
     from bugbrain.worker.scheduler import Scheduler
+    from bugbrain.worker.webhook_sender import WebhookSender
 
     if settings.is_sqlite:
         raise ConfigError(
@@ -284,8 +285,11 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     )
     reaper = Reaper(engine, settings)
     reaper.start()
-    scheduler = Scheduler(engine, settings, load_vault(settings.data_dir, settings.secrets_key))
+    vault = load_vault(settings.data_dir, settings.secrets_key)
+    scheduler = Scheduler(engine, settings, vault)
     scheduler.start()
+    sender = WebhookSender(engine, settings, vault)
+    sender.start()
     log.info(
         "bugbrain worker %s: %d at a time from %s", host.worker_id, concurrency, ", ".join(queues)
     )
@@ -305,6 +309,7 @@ def run_worker(settings: Settings, *, concurrency: int, queues: list[str]) -> No
     finally:
         stopping.set()
         host.close()
+        sender.stop()
         scheduler.stop()
         reaper.stop()
         engine.dispose()
