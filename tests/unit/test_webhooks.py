@@ -400,3 +400,25 @@ def test_disabled_endpoints_wait_and_unreadable_secrets_are_not_sent(
         conn.execute(webhooks.update().values(enabled=True))
     [taken] = _take(engine, Vault([Fernet.generate_key()]))
     assert taken.secret is None
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://127.0.0.1/x", "not an http:// or https:// URL"),
+        ("http://\U00042530\U00011b09/x", "InvalidURL"),
+        ("http://127.0.0.1:9/x", "ConnectError"),
+    ],
+)
+def test_a_post_that_cannot_be_made_is_a_failed_attempt(url: str, error: str) -> None:
+    import httpx
+
+    from bugbrain.worker.webhook_sender import post
+
+    taken = outbox.Taken("whd_1", "token", 1, "execution.queued", BODY, url, SECRET)
+    with httpx.Client(timeout=2) as client:
+        outcome = post(client, taken)
+    assert outcome.status_code is None
+    assert not outcome.succeeded
+    assert outcome.error is not None
+    assert error in outcome.error

@@ -95,7 +95,10 @@ def post(client: httpx.Client, taken: Taken) -> Outcome:
                 error = f"HTTP {status}" + (f": {text}" if text else "")
         except httpx.TimeoutException:
             error = "timed out"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        except Exception as exc:  # whatever it was, an attempt that failed, not a lost batch
+            log.exception("delivery %s: posting failed", taken.delivery_id)
             error = f"{type(exc).__name__}: {exc}"[:500]
     latency = int((time.monotonic() - clock) * 1000)
     return Outcome(started_at=started, latency_ms=latency, status_code=status, error=error)
