@@ -335,7 +335,11 @@ def test_an_attempt_is_taken_once_retried_with_backoff_and_given_up(
 ) -> None:
     add_webhook(engine, vault, "wh", ["execution.queued"])
     queued(engine)
+    with read_tx(engine) as conn:
+        assert outbox.any_due(conn, utcnow())
     [first] = _take(engine, vault)
+    with read_tx(engine) as conn:
+        assert not outbox.any_due(conn, utcnow())
     assert (first.attempt, first.secret, first.event) == (1, SECRET, "execution.queued")
     assert json.loads(first.body)["event"] == "execution.queued"
     assert _take(engine, vault) == []  # held by the first sender
@@ -395,6 +399,8 @@ def test_disabled_endpoints_wait_and_unreadable_secrets_are_not_sent(
     queued(engine)
     with write_tx(engine) as conn:
         conn.execute(webhooks.update().values(enabled=False))
+    with read_tx(engine) as conn:
+        assert not outbox.any_due(conn, utcnow())
     assert _take(engine, vault) == []
     with write_tx(engine) as conn:
         conn.execute(webhooks.update().values(enabled=True))

@@ -226,6 +226,17 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def any_due(conn: Connection, now: datetime) -> bool:
+    """Whether a delivery is due: a read, so an idle sender never takes the write lock."""
+    query = (
+        sa.select(webhook_deliveries.c.id)
+        .join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
+        .where(_due(now), webhooks.c.enabled.is_(True))
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
 def take_due(
     conn: Connection, vault: Vault, *, now: datetime, lease_seconds: float, limit: int
 ) -> list[Taken]:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from bugbrain import __version__, ids
 from bugbrain.clock import utcnow
-from bugbrain.db.engine import write_tx
+from bugbrain.db.engine import read_tx, write_tx
 from bugbrain.services import webhook_outbox as outbox
 from bugbrain.services.webhook_outbox import Outcome, Taken
 from bugbrain.settings import Settings
@@ -144,6 +144,9 @@ class WebhookSender:
 
     def send_due(self) -> int:
         """One pass: take the due deliveries, post them, log each attempt; how many."""
+        with read_tx(self.engine) as conn:
+            if not outbox.any_due(conn, utcnow()):
+                return 0
         with write_tx(self.engine) as conn:
             taken = outbox.take_due(
                 conn, self.vault, now=utcnow(), lease_seconds=LEASE_SECONDS, limit=BATCH
