@@ -267,6 +267,7 @@ def test_each_transition_writes_its_event_for_the_endpoints_that_take_it(
     assert done["data"]["status"] == "completed"
     assert (done["data"]["passed_tests"], done["data"]["failed_tests"]) == (0, 1)
     assert done["data"]["duration_seconds"] is not None
+    assert (done["data"]["schedule_id"], done["data"]["rerun_of"]) == (None, None)
     test = json.loads(rows["test.failed"]["body"])["data"]
     assert (test["test_case_id"], test["error"], test["status"]) == ("tc_0", "Boom ••••", "failed")
     ids = {d["event_id"] for d in deliveries(engine)}

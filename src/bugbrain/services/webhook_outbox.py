@@ -113,6 +113,7 @@ def _execution_data(conn: Connection, execution_id: str) -> dict[str, Any]:
         "failure_message": row["failure_message"],
         "cancellation_reason": row["cancellation_reason"],
         "schedule_id": row["schedule_id"],
+        "rerun_of": row["rerun_of"],
         "created_at": isoformat(row["created_at"]),
         "started_at": isoformat(began),
         "completed_at": isoformat(ended),
