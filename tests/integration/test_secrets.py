@@ -8,6 +8,9 @@ import email
 import email.policy
 import io
 import json
+import os
+import subprocess
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +22,7 @@ import pytest
 import requests
 
 from bugbrain.contract.masking import MASK, spellings
-from tests.support.servers import Api, BugbrainServer, serving
+from tests.support.servers import BUGBRAIN, Api, BugbrainServer, serving
 
 pytestmark = pytest.mark.browser
 
@@ -302,3 +305,84 @@ def test_a_secret_is_replaced_by_sending_it_again(api: Api, site: str, tmp_path:
         "PATCH", f"/api/v1/projects/{project['id']}", json={"variables": {"pw": "shown"}}
     )
     assert plain["variables"] == {"pw": "shown"}
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint that keeps every body it is sent."""
+
+    bodies: list[bytes] = []
+
+    def do_POST(self) -> None:
+        type(self).bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_run_output_junit_and_webhook_payloads_hold_no_secret(
+    api: Api, bugbrain: BugbrainServer, site: str, tmp_path: Path
+) -> None:
+    """The same failing plan through `bugbrain run` (a secret from the
+    environment, a JUnit report) with a webhook subscribed to its events."""
+    _Receiver.bodies = []
+    project = api.ok(
+        "POST",
+        "/api/v1/projects",
+        json={
+            "name": "Secrets, CI",
+            "base_url": site,
+            "variables": {
+                "password": {"value": PASSWORD, "secret": True},
+                "token": {"value": TOKEN, "secret": True},
+            },
+        },
+    )
+    case = api.ok(
+        "POST",
+        "/api/v1/test-cases",
+        json={"project_id": project["id"], "name": "Sign in", "steps": STEPS},
+    )
+    plan = api.ok(
+        "POST",
+        "/api/v1/test-plans",
+        json={
+            "project_id": project["id"],
+            "name": "Secrets, CI",
+            "test_case_ids": [case["id"]],
+            "element_wait_timeout_ms": 1500,
+        },
+    )
+    with serving(_Receiver) as receiver:
+        events = ["execution.completed", "test.failed"]
+        api.ok("POST", "/api/v1/webhooks", json={"url": receiver, "events": events})
+        report = tmp_path / "junit.xml"
+        command = [*BUGBRAIN, "run", "--plan", plan["id"], "--project", project["id"]]
+        command += ["--secret", "extra", "--junit", str(report), "--json"]
+        env = {**os.environ, "BUGBRAIN_URL": bugbrain.url, "BUGBRAIN_API_KEY": api.key}
+        done = subprocess.run(
+            command,
+            env={**env, "extra": EXTRA},  # --secret extra: its value from the environment
+            capture_output=True,
+            timeout=240,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 1, done.stderr  # the plan's last step fails
+        outcome = json.loads(done.stdout)
+        assert outcome["tests"][0]["status"] == "failed"
+        deadline = time.monotonic() + 60
+        while len(_Receiver.bodies) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    kinds = sorted(json.loads(body)["event"] for body in _Receiver.bodies)
+    assert kinds == ["execution.completed", "test.failed"], kinds
+    junit = report.read_bytes()
+    assert MASK.encode() in junit  # the failure, masked, is there
+    for name, data in [
+        ("stdout", done.stdout),
+        ("stderr", done.stderr),
+        ("junit", junit),
+        *(("webhook", body) for body in _Receiver.bodies),
+        ("server log", bugbrain.log_path.read_bytes()),
+    ]:
+        assert not _leaks(data), name
