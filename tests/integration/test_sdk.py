@@ -28,6 +28,7 @@ from bugbrain.client import (
     ServerError,
     TransportError,
     ValidationError,
+    verify_signature,
 )
 from bugbrain.client.models import (
     CancelledExecution,
@@ -735,3 +736,47 @@ def test_a_dropped_stream_resumes_after_the_last_event() -> None:
         ("c", "status", {"status": "completed"}),
     ]
     assert _DroppingStream.seen_ids == [None, "a"]
+
+
+def test_webhooks_through_the_sdk(bb: Client, shop_plan: ShopPlan) -> None:
+    """Create (the secret once), read, change, rotate, deliveries (a real one, to
+    a receiver on loopback, verified with the SDK's verify_signature), delete."""
+    received: list[tuple[bytes, str]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, self.headers["X-BugBrain-Signature"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    with serving(Receiver) as url:
+        made = bb.create_webhook(url, ["execution.completed"], description="CI")
+        assert made.secret.startswith("whsec_")
+        assert "secret" not in bb.get_webhook(made.id).model_dump()
+        assert made.id in [w.id for w in bb.list_webhooks().data]
+        changed = bb.update_webhook(made.id, events=["execution.completed", "test.failed"])
+        assert set(changed.events) == {"execution.completed", "test.failed"}
+        rotated = bb.rotate_webhook_secret(made.id)
+        assert rotated.secret != made.secret
+        done = bb.run_and_wait(shop_plan.plan_id, shop_plan.project_id, timeout=180)
+        deadline = time.monotonic() + 60
+        while len(received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(received) == 2, received  # execution.completed and test.failed
+        for body, signature in received:
+            verify_signature(body, signature, rotated.secret)
+            assert json.loads(body)["data"]["execution_id"] == done.id
+        deliveries = bb.list_deliveries(made.id).data
+        assert {d.event for d in deliveries} == {"execution.completed", "test.failed"}
+        again = bb.redeliver(made.id, deliveries[0].id)
+        assert again.redelivery_of == deliveries[0].id
+    with pytest.raises(ValidationError) as caught:
+        bb.create_webhook("ftp://example.com", ["execution.completed"])
+    assert caught.value.fields == ["url"]
+    bb.delete_webhook(made.id)
+    with pytest.raises(NotFoundError):
+        bb.get_webhook(made.id)

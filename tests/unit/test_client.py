@@ -24,7 +24,7 @@ from bugbrain.client.calls import _path
 from bugbrain.client.models import STATUS
 from bugbrain.client.polling import Poller
 from bugbrain.client.retry import Attempts, Done, Retry, RetryPolicy
-from bugbrain.schemas import projects, schedules, test_cases, test_plans
+from bugbrain.schemas import projects, schedules, test_cases, test_plans, webhooks
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
@@ -350,6 +350,8 @@ def test_ids_cannot_change_the_paths_shape() -> None:
             {"project_id", "test_plan_id", "name", "cron"},
         ),
         (models.ScheduleUpdateFields, schedules.ScheduleUpdate, set()),
+        (models.WebhookFields, webhooks.WebhookCreate, {"url", "events"}),
+        (models.WebhookUpdateFields, webhooks.WebhookUpdate, set()),
     ],
 )
 def test_request_fields_are_the_apis(

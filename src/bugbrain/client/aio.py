@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar, Unpack
@@ -20,6 +20,8 @@ from bugbrain.client.calls import Call
 from bugbrain.client.errors import BugbrainClientError, ConflictError, TransportError
 from bugbrain.client.models import (
     CancelledExecution,
+    Delivery,
+    DeliveryList,
     ExecutionCreated,
     ExecutionEvent,
     ExecutionHeals,
@@ -52,6 +54,11 @@ from bugbrain.client.models import (
     TestPlanList,
     TestPlanUpdateFields,
     Variables,
+    Webhook,
+    WebhookFields,
+    WebhookList,
+    WebhookUpdateFields,
+    WebhookWithSecret,
 )
 from bugbrain.client.polling import (
     DEFAULT_MAX_POLL_INTERVAL,
@@ -279,6 +286,43 @@ class AsyncClient:
 
     async def delete_schedule(self, schedule_id: str) -> None:
         await self._send(calls.delete_schedule(schedule_id))
+
+    # ---- webhooks ---------------------------------------------------------------
+
+    async def list_webhooks(
+        self, *, limit: int | None = None, offset: int | None = None
+    ) -> WebhookList:
+        return await self._send(calls.list_webhooks(limit, offset))
+
+    async def create_webhook(
+        self, url: str, events: Sequence[str], **fields: Unpack[WebhookFields]
+    ) -> WebhookWithSecret:
+        """Its ``secret`` (``whsec_…``) is in this answer only: keep it to verify
+        deliveries (``verify_signature``)."""
+        return await self._send(calls.create_webhook(url, events, fields))
+
+    async def get_webhook(self, webhook_id: str) -> Webhook:
+        return await self._send(calls.get_webhook(webhook_id))
+
+    async def update_webhook(
+        self, webhook_id: str, **fields: Unpack[WebhookUpdateFields]
+    ) -> Webhook:
+        return await self._send(calls.update_webhook(webhook_id, fields))
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._send(calls.delete_webhook(webhook_id))
+
+    async def rotate_webhook_secret(self, webhook_id: str) -> WebhookWithSecret:
+        """A new secret, in this answer only; the old one stops signing at once."""
+        return await self._send(calls.rotate_webhook_secret(webhook_id))
+
+    async def list_deliveries(
+        self, webhook_id: str, *, limit: int | None = None, offset: int | None = None
+    ) -> DeliveryList:
+        return await self._send(calls.list_deliveries(webhook_id, limit, offset))
+
+    async def redeliver(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._send(calls.redeliver(webhook_id, delivery_id))
 
     # ---- executions -----------------------------------------------------------
 

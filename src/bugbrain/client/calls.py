@@ -3,7 +3,7 @@ answer. Written once here; ``Client`` and ``AsyncClient`` only send them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -16,6 +16,8 @@ from bugbrain.client.config import API_PREFIX
 from bugbrain.client.models import (
     STATUS,
     CancelledExecution,
+    Delivery,
+    DeliveryList,
     ExecutionCreated,
     ExecutionHeals,
     ExecutionList,
@@ -48,6 +50,11 @@ from bugbrain.client.models import (
     TestPlanList,
     TestPlanUpdateFields,
     Variables,
+    Webhook,
+    WebhookFields,
+    WebhookList,
+    WebhookUpdateFields,
+    WebhookWithSecret,
 )
 
 T = TypeVar("T")
@@ -253,6 +260,51 @@ def update_schedule(schedule_id: str, fields: ScheduleUpdateFields) -> Call[Sche
 
 def delete_schedule(schedule_id: str) -> Call[None]:
     return _delete("schedules", schedule_id)
+
+
+# ---- webhooks -----------------------------------------------------------------
+
+
+def list_webhooks(limit: int | None, offset: int | None) -> Call[WebhookList]:
+    return Call("GET", _path("webhooks"), _model(WebhookList), _query(limit=limit, offset=offset))
+
+
+def create_webhook(
+    url: str, events: Sequence[str], fields: WebhookFields
+) -> Call[WebhookWithSecret]:
+    body = {"url": url, "events": list(events), **fields}
+    return Call("POST", _path("webhooks"), _model(WebhookWithSecret), body=body)
+
+
+def get_webhook(webhook_id: str) -> Call[Webhook]:
+    return Call("GET", _path("webhooks", webhook_id), _model(Webhook))
+
+
+def update_webhook(webhook_id: str, fields: WebhookUpdateFields) -> Call[Webhook]:
+    body: dict[str, Any] = dict(fields)
+    if "events" in fields:
+        body["events"] = list(fields["events"])
+    return Call("PATCH", _path("webhooks", webhook_id), _model(Webhook), body=body)
+
+
+def delete_webhook(webhook_id: str) -> Call[None]:
+    return _delete("webhooks", webhook_id)
+
+
+def rotate_webhook_secret(webhook_id: str) -> Call[WebhookWithSecret]:
+    # Not retried: a lost answer would leave a secret nobody saw; rotate again.
+    path = _path("webhooks", webhook_id, "rotate-secret")
+    return Call("POST", path, _model(WebhookWithSecret), retry=False)
+
+
+def list_deliveries(webhook_id: str, limit: int | None, offset: int | None) -> Call[DeliveryList]:
+    params = _query(limit=limit, offset=offset)
+    return Call("GET", _path("webhooks", webhook_id, "deliveries"), _model(DeliveryList), params)
+
+
+def redeliver(webhook_id: str, delivery_id: str) -> Call[Delivery]:
+    path = _path("webhooks", webhook_id, "deliveries", delivery_id, "redeliver")
+    return Call("POST", path, _model(Delivery))
 
 
 def events_path(execution_id: str) -> str:

@@ -57,6 +57,14 @@ from bugbrain.schemas.projects import Environment, HiddenSecret, Project, Projec
 from bugbrain.schemas.schedules import Schedule, ScheduleList
 from bugbrain.schemas.test_cases import Step, TestCase, TestCaseList
 from bugbrain.schemas.test_plans import TestPlan, TestPlanList
+from bugbrain.schemas.webhooks import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryList,
+    Webhook,
+    WebhookList,
+    WebhookWithSecret,
+)
 from bugbrain.vocabulary import ExecutionStatus, HealingMode, PageReady, ScreenshotMode, TraceMode
 
 __all__ = [
@@ -67,6 +75,9 @@ __all__ = [
     "ChangesSinceLastPass",
     "Check",
     "ConsoleMessage",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryList",
     "ElementMatch",
     "Environment",
     "EnvironmentFields",
@@ -119,6 +130,11 @@ __all__ = [
     "TestResult",
     "TestResultBrief",
     "VariableValue",
+    "Webhook",
+    "WebhookFields",
+    "WebhookList",
+    "WebhookUpdateFields",
+    "WebhookWithSecret",
 ]
 
 # What ``GET /executions/{id}/status`` answers: progress while it runs, counts once it ended.
@@ -245,3 +261,17 @@ class ExecutionEvent:
     id: str
     event: str
     data: dict[str, Any]
+
+
+class WebhookFields(TypedDict, total=False):
+    """``create_webhook(url, events, **fields)``."""
+
+    description: str
+    enabled: bool
+
+
+class WebhookUpdateFields(WebhookFields, total=False):
+    """``update_webhook(id, **fields)``: only the fields given change."""
+
+    url: str
+    events: Sequence[str]

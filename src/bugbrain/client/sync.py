@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar, Unpack
@@ -17,6 +17,8 @@ from bugbrain.client.calls import Call
 from bugbrain.client.errors import BugbrainClientError, ConflictError, TransportError
 from bugbrain.client.models import (
     CancelledExecution,
+    Delivery,
+    DeliveryList,
     ExecutionCreated,
     ExecutionEvent,
     ExecutionHeals,
@@ -49,6 +51,11 @@ from bugbrain.client.models import (
     TestPlanList,
     TestPlanUpdateFields,
     Variables,
+    Webhook,
+    WebhookFields,
+    WebhookList,
+    WebhookUpdateFields,
+    WebhookWithSecret,
 )
 from bugbrain.client.polling import (
     DEFAULT_MAX_POLL_INTERVAL,
@@ -270,6 +277,39 @@ class Client:
 
     def delete_schedule(self, schedule_id: str) -> None:
         self._send(calls.delete_schedule(schedule_id))
+
+    # ---- webhooks ---------------------------------------------------------------
+
+    def list_webhooks(self, *, limit: int | None = None, offset: int | None = None) -> WebhookList:
+        return self._send(calls.list_webhooks(limit, offset))
+
+    def create_webhook(
+        self, url: str, events: Sequence[str], **fields: Unpack[WebhookFields]
+    ) -> WebhookWithSecret:
+        """Its ``secret`` (``whsec_…``) is in this answer only: keep it to verify
+        deliveries (``verify_signature``)."""
+        return self._send(calls.create_webhook(url, events, fields))
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        return self._send(calls.get_webhook(webhook_id))
+
+    def update_webhook(self, webhook_id: str, **fields: Unpack[WebhookUpdateFields]) -> Webhook:
+        return self._send(calls.update_webhook(webhook_id, fields))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._send(calls.delete_webhook(webhook_id))
+
+    def rotate_webhook_secret(self, webhook_id: str) -> WebhookWithSecret:
+        """A new secret, in this answer only; the old one stops signing at once."""
+        return self._send(calls.rotate_webhook_secret(webhook_id))
+
+    def list_deliveries(
+        self, webhook_id: str, *, limit: int | None = None, offset: int | None = None
+    ) -> DeliveryList:
+        return self._send(calls.list_deliveries(webhook_id, limit, offset))
+
+    def redeliver(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._send(calls.redeliver(webhook_id, delivery_id))
 
     # ---- executions -----------------------------------------------------------
 
