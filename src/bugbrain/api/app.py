@@ -10,7 +10,7 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from bugbrain import __version__
-from bugbrain.api import errors, metrics, openapi, probes
+from bugbrain.api import errors, metrics, openapi, probes, reads
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
 from bugbrain.api.reads import READ_THREADS
@@ -86,6 +86,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                 ctx.pool.stop()
             if embedded is not None:
                 embedded.stop()
+            reads.close(ctx)
             if ctx.read_engine is not None:
                 ctx.read_engine.dispose()
             engine.dispose()
@@ -98,13 +99,18 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    openapi.install(app, settings)
-    app.include_router(executions.router)
-    app.include_router(events.router)
-    app.include_router(resources.router)
-    app.include_router(schedules.router)
-    app.include_router(webhooks.router)
-    app.include_router(artifacts.router)
+    # Every router: the document marks their operations that take a key.
+    routers = [
+        executions.router,
+        events.router,
+        resources.router,
+        schedules.router,
+        webhooks.router,
+        artifacts.router,
+    ]
+    openapi.install(app, settings, routers)
+    for router in routers:
+        app.include_router(router)
 
     metrics.install(app, engine)
     probes.install(

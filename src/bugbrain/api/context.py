@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from anyio import CapacityLimiter
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
@@ -27,3 +27,5 @@ class AppContext:
     # PostgreSQL only: the engine and threads of the API's reads (api/reads.py).
     read_engine: Engine | None
     read_threads: CapacityLimiter
+    # SQLite only: the connection the reads on the event loop use (api/reads.py).
+    loop_connection: Connection | None = None

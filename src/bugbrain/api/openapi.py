@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
+from bugbrain.api.deps import BEARER_SCHEME, needs_key
 from bugbrain.schemas.errors import ErrorResponse
 from bugbrain.settings import Settings
 
@@ -43,8 +46,9 @@ def location_header(description: str) -> dict[str, Any]:
     return {"Location": {"description": description, "schema": {"type": "string"}}}
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Build the document once, on first request, with the settings' values."""
+def install(app: FastAPI, settings: Settings, routers: list[APIRouter]) -> None:
+    """Build the document once, on first request, with the settings' values
+    (``routers``: the app's, whose operations may take an API key)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -54,6 +58,7 @@ def install(app: FastAPI, settings: Settings) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            _bearer_security(document, routers)
             _drop_default_validation_errors(document)
             _narrow_merged_schemas(document)
             _timeout_bounds(document, settings)
@@ -62,6 +67,28 @@ def install(app: FastAPI, settings: Settings) -> None:
         return app.openapi_schema
 
     setattr(app, "openapi", openapi)  # noqa: B010 - FastAPI's documented override
+
+
+def _bearer_security(document: dict[str, Any], routers: list[APIRouter]) -> None:
+    """The bearer scheme on every operation that takes an API key, as FastAPI
+    writes a security dependency's (``api.deps``: it is not one)."""
+    name = BEARER_SCHEME.scheme_name
+    secured = False
+    for route in (route for router in routers for route in router.routes):
+        if not (isinstance(route, APIRoute) and route.include_in_schema and needs_key(route)):
+            continue
+        for method in route.methods or ():
+            operation = document["paths"][route.path_format][method.lower()]
+            # Where FastAPI puts it: right after the operation id.
+            entries = [(k, v) for k, v in operation.items() if k != "security"]
+            at = next(i for i, (key, _) in enumerate(entries) if key == "operationId") + 1
+            entries.insert(at, ("security", [{name: []}]))
+            operation.clear()
+            operation.update(entries)
+            secured = True
+    if secured:
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes[name] = jsonable_encoder(BEARER_SCHEME.model, by_alias=True, exclude_none=True)
 
 
 def _drop_default_validation_errors(document: dict[str, Any]) -> None:

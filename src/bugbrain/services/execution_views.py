@@ -4,13 +4,12 @@ list/summary item, the status body, the results body, the queued body."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from bugbrain.clock import isoformat, utcnow
+from bugbrain.db.prepared import Row
 from bugbrain.elements.selectors import shown_selector
 from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
 
@@ -18,7 +17,7 @@ from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
 UrlFor = Callable[[str], str]
 
 
-def _duration(row: RowMapping) -> float | None:
+def _duration(row: Row) -> float | None:
     start, end = row["started_at"], row["completed_at"]
     if start is None:
         return None
@@ -26,7 +25,7 @@ def _duration(row: RowMapping) -> float | None:
     return elapsed
 
 
-def _outcome_fields(row: RowMapping) -> dict[str, Any]:
+def _outcome_fields(row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if row["status"] == ExecutionStatus.FAILED:
         out["failure_reason"] = row["failure_reason"]
@@ -37,7 +36,7 @@ def _outcome_fields(row: RowMapping) -> dict[str, Any]:
     return out
 
 
-def summary_json(row: RowMapping) -> dict[str, Any]:
+def summary_json(row: Row) -> dict[str, Any]:
     duration = _duration(row)
     out: dict[str, Any] = {
         "id": row["id"],
@@ -63,14 +62,14 @@ def summary_json(row: RowMapping) -> dict[str, Any]:
     return out
 
 
-def progress(row: RowMapping) -> dict[str, int]:
+def progress(row: Row) -> dict[str, int]:
     total = int(row["total_tests"])
     current = int(row["passed_tests"] + row["failed_tests"] + row["skipped_tests"])
     percent = math.floor(current * 100 / total) if total else 100
     return {"current": current, "total": total, "percent": percent}
 
 
-def estimated_completion(row: RowMapping, typical_seconds: float) -> datetime | None:
+def estimated_completion(row: Row, typical_seconds: float) -> datetime | None:
     started: datetime | None = row["started_at"]
     if started is None:
         return None
@@ -83,7 +82,7 @@ def estimated_completion(row: RowMapping, typical_seconds: float) -> datetime | 
     return started + timedelta(seconds=expected)
 
 
-def uses_typical_duration(row: RowMapping) -> bool:
+def uses_typical_duration(row: Row) -> bool:
     """Whether ``status_json`` needs the typical duration: only for a run that
     has started and not finished a test yet (so it is not read on most polls)."""
     return (
@@ -93,7 +92,7 @@ def uses_typical_duration(row: RowMapping) -> bool:
     )
 
 
-def status_json(row: RowMapping, typical_seconds: float) -> dict[str, Any]:
+def status_json(row: Row, typical_seconds: float) -> dict[str, Any]:
     status = row["status"]
     if status in TERMINAL:
         duration = _duration(row)
@@ -167,7 +166,7 @@ def _shown(selector: Any) -> Any:
     return shown_selector(selector) if isinstance(selector, str) else selector
 
 
-def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str, Any]:
+def test_json(row: Row, url_for: UrlFor, *, with_steps: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "test_id": row["test_case_id"],
         "name": row["name"],
@@ -195,7 +194,7 @@ def test_json(row: RowMapping, url_for: UrlFor, *, with_steps: bool) -> dict[str
     return out
 
 
-def _detail_json(result: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
+def _detail_json(result: Row, url_for: UrlFor) -> dict[str, Any]:
     """Steps and evidence of a test result or of one of its attempts."""
     out: dict[str, Any] = {}
     for key in ("error", "error_type", "failed_step_id"):  # not vocabulary: keys
@@ -215,7 +214,7 @@ def _detail_json(result: Mapping[Any, Any], url_for: UrlFor) -> dict[str, Any]:
     return out
 
 
-def summary_counts(rows: list[RowMapping]) -> dict[str, int]:
+def summary_counts(rows: Sequence[Row]) -> dict[str, int]:
     count = {"passed": 0, "failed": 0, "skipped": 0}
     for row in rows:
         if row["status"] in count:
@@ -224,7 +223,7 @@ def summary_counts(rows: list[RowMapping]) -> dict[str, int]:
     return {"total": len(rows), **count, "flaky": flaky}
 
 
-def results_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> dict[str, Any]:
+def results_json(row: Row, tests: Sequence[Row], url_for: UrlFor) -> dict[str, Any]:
     return {
         "id": row["id"],
         "test_plan_id": row["test_plan_id"],
@@ -234,7 +233,7 @@ def results_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> d
     }
 
 
-def completed_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) -> dict[str, Any]:
+def completed_json(row: Row, tests: Sequence[Row], url_for: UrlFor) -> dict[str, Any]:
     """The synchronous create response: the summary plus compact results."""
     out = summary_json(row)
     out["results"] = {
@@ -244,7 +243,7 @@ def completed_json(row: RowMapping, tests: list[RowMapping], url_for: UrlFor) ->
     return out
 
 
-def queued_json(row: RowMapping, estimated_wait_seconds: int, polling_path: str) -> dict[str, Any]:
+def queued_json(row: Row, estimated_wait_seconds: int, polling_path: str) -> dict[str, Any]:
     return {
         "id": row["id"],
         "status": row["status"],

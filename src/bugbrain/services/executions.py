@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from bugbrain import ids
 from bugbrain.clock import utcnow
 from bugbrain.db import jobs
+from bugbrain.db.prepared import Row, fetch_all, fetch_first
 from bugbrain.db.tables import executions, test_cases, test_results
 from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
@@ -33,7 +34,8 @@ def get(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
 VIEW_COLUMNS = tuple(column for column in executions.c if column.name != "spec")
 
 # The polled reads are built once and run with parameters: on SQLite, building a
-# statement (and its cache key) costs more than running it.
+# statement (and its cache key) costs more than running it. They run on the
+# DB-API cursor (db/prepared.py), their rows plain dicts.
 _GET_VIEW = sa.select(*VIEW_COLUMNS).where(
     executions.c.id == sa.bindparam("execution_id"),
     executions.c.workspace_id == sa.bindparam("workspace_id"),
@@ -46,11 +48,11 @@ _RESULTS = (
 _TOTAL = "total_matching"  # the list query's window count
 
 
-def get_view(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping:
+def get_view(conn: Connection, workspace_id: str, execution_id: str) -> Row:
     """``get`` without the spec, in one prepared statement: what the status,
     summary and results views read."""
     params = {"execution_id": execution_id, "workspace_id": workspace_id}
-    row = conn.execute(_GET_VIEW, params).mappings().first()
+    row = fetch_first(conn, _GET_VIEW, params)
     if row is None:
         raise NotFound(f"Execution {execution_id} not found")
     return row
@@ -336,7 +338,7 @@ def list_(
         "offset": page.offset,
         **{name: value for name, value in filters.items() if value is not None},
     }
-    rows = list(conn.execute(query, params).mappings())
+    rows = fetch_all(conn, query, params)
     if rows:
         # Rows of this workspace and project: the project is the workspace's.
         total = int(rows[0][_TOTAL])
@@ -363,8 +365,8 @@ def cancel(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping
     return get(conn, workspace_id, execution_id)
 
 
-def results_rows(conn: Connection, execution_id: str) -> list[RowMapping]:
-    return list(conn.execute(_RESULTS, {"execution_id": execution_id}).mappings())
+def results_rows(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
+    return fetch_all(conn, _RESULTS, {"execution_id": execution_id})
 
 
 def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
@@ -406,12 +408,14 @@ _RECENT_RUNS = (
 )
 
 
-def typical_duration(conn: Connection, row: RowMapping) -> float:
+def typical_duration(conn: Connection, row: Row) -> float:
     """Median wall time of recent finished runs of the same plan (else of the
     project), else a guess from the number of tests."""
     for column, query in _RECENT_RUNS:
-        recent = conn.execute(query, {"value": row[column]}).all()
-        durations: list[float] = sorted((done - start).total_seconds() for start, done in recent)
+        recent = fetch_all(conn, query, {"value": row[column]})
+        durations: list[float] = sorted(
+            (r["completed_at"] - r["started_at"]).total_seconds() for r in recent
+        )
         if durations:
             return durations[len(durations) // 2]
     return 3.0 + 4.0 * int(row["total_tests"])

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
+from bugbrain.db.prepared import Row, fetch_all
 from bugbrain.db.tables import element_fingerprints, heals, test_cases
 from bugbrain.db.upsert import upsert
 from bugbrain.elements.selectors import public_selector, shown_selector
@@ -129,7 +130,7 @@ def _store_fingerprint(
     upsert(conn, element_fingerprints, key, values)
 
 
-def to_json(row: RowMapping) -> dict[str, Any]:
+def to_json(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"],
         "execution_id": row["execution_id"],
@@ -164,8 +165,7 @@ _OF_EXECUTION = (
 
 
 def list_for_execution(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(_OF_EXECUTION, {"execution_id": execution_id}).mappings()
-    return [to_json(r) for r in rows]
+    return [to_json(r) for r in fetch_all(conn, _OF_EXECUTION, {"execution_id": execution_id})]
 
 
 def accept(conn: Connection, workspace_id: str, test_case_id: str, heal_id: str) -> dict[str, Any]:

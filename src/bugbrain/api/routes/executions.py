@@ -7,7 +7,7 @@ import math
 import re
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -15,13 +15,14 @@ from pydantic import BeforeValidator, TypeAdapter
 from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain.api.context import AppContext
-from bugbrain.api.deps import Auth, Ctx
+from bugbrain.api.deps import KEYED, Auth, Ctx, app_ctx, authenticate
 from bugbrain.api.openapi import errors, location_header
 from bugbrain.api.reads import read
 from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
 from bugbrain.clock import as_utc, isoformat
 from bugbrain.db.engine import read_tx, write_tx
+from bugbrain.db.prepared import Row
 from bugbrain.schemas.executions import (
     CancelledExecution,
     ExecutionCreate,
@@ -53,8 +54,24 @@ SYNC_POLL_SECONDS = 0.1
 # Extra time a synchronous create waits beyond timeout_seconds, for queueing.
 SYNC_GRACE_SECONDS = 10
 
+M = TypeVar("M")
+
 _STATUS: TypeAdapter[ProgressingStatus | FinishedStatus] = TypeAdapter(StatusReport)
+_LIST = TypeAdapter(ExecutionList)
+_SUMMARY = TypeAdapter(ExecutionSummary)
+_RESULTS_BODY = TypeAdapter(ExecutionResults)
+_HEALS = TypeAdapter(ExecutionHeals)
 _POLL_HERE = location_header("The execution's status URL (`polling_url`).")
+
+
+def json_body(model: TypeAdapter[M], payload: Any, *, exclude_unset: bool = True) -> Response:
+    """The body FastAPI would send for ``payload`` under the route's
+    ``response_model`` (declared for the document) and its
+    ``response_model_exclude_unset``, validated and serialized once: a route
+    that returns a model has it validated again by FastAPI."""
+    validated = model.validate_python(payload)
+    body = model.dump_json(validated, exclude_unset=exclude_unset, by_alias=True)
+    return Response(body, media_type="application/json")
 
 
 def url_maker(ctx: AppContext, request: Request) -> UrlFor:
@@ -99,11 +116,12 @@ def _utc_filter(value: datetime | None) -> datetime | None:
 
 @router.get(
     "/executions",
+    response_model=ExecutionList,
     response_model_exclude_unset=True,
     responses=errors(401, (404, "No such project in your workspace."), 422),
 )
 async def list_executions(
-    ctx: Ctx,
+    request: Request,
     auth: Auth,
     project_id: Annotated[str, Query(min_length=1, max_length=40, description="Project ID")],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per page")] = 20,
@@ -112,7 +130,7 @@ async def list_executions(
     test_plan_id: Annotated[str | None, Query(max_length=40)] = None,
     created_after: Annotated[DateFilter, Query(description="Inclusive.")] = None,
     created_before: Annotated[DateFilter, Query(description="Exclusive.")] = None,
-) -> ExecutionList:
+) -> Response:
     def page(conn: Connection) -> ExecutionList:
         found = executions.list_(
             conn,
@@ -126,7 +144,7 @@ async def list_executions(
         )
         return ExecutionList.model_validate(found)
 
-    return await read(ctx, page)
+    return json_body(_LIST, await read(app_ctx(request), page))
 
 
 def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMapping:
@@ -264,7 +282,7 @@ async def create_execution(
     return ExecutionCreated.model_validate(payload)
 
 
-def _results_rows(ctx: AppContext, execution_id: str) -> list[RowMapping]:
+def _results_rows(ctx: AppContext, execution_id: str) -> list[dict[str, Any]]:
     with read_tx(ctx.engine) as conn:
         return executions.results_rows(conn, execution_id)
 
@@ -273,16 +291,19 @@ _EXECUTION_ERRORS = errors(401, (404, "No such execution in your workspace."))
 
 
 @router.get(
-    "/executions/{execution_id}", response_model_exclude_unset=True, responses=_EXECUTION_ERRORS
+    "/executions/{execution_id}",
+    response_model=ExecutionSummary,
+    response_model_exclude_unset=True,
+    responses=_EXECUTION_ERRORS,
+    openapi_extra=KEYED,
 )
-async def get_execution(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionSummary:
-    row = await read(ctx, executions.get_view, auth.workspace_id, execution_id)
-    return ExecutionSummary.model_validate(views.summary_json(row))
+async def get_execution(execution_id: str, request: Request) -> Response:
+    auth = await authenticate(request)
+    row = await read(app_ctx(request), executions.get_view, auth.workspace_id, execution_id)
+    return json_body(_SUMMARY, views.summary_json(row))
 
 
-def _status_reads(
-    conn: Connection, workspace_id: str, execution_id: str
-) -> tuple[RowMapping, float]:
+def _status_reads(conn: Connection, workspace_id: str, execution_id: str) -> tuple[Row, float]:
     row = executions.get_view(conn, workspace_id, execution_id)
     use = views.uses_typical_duration(row)
     return row, executions.typical_duration(conn, row) if use else 0.0
@@ -293,17 +314,21 @@ def _status_reads(
     response_model=StatusReport,
     response_model_exclude_unset=True,
     responses=_EXECUTION_ERRORS,
+    openapi_extra=KEYED,
 )
-async def get_status(execution_id: str, ctx: Ctx, auth: Auth) -> ProgressingStatus | FinishedStatus:
-    # Polled often: one query (two while a started run has no finished test
-    # yet) on the event loop (api/reads.py), the model built once.
+async def get_status(execution_id: str, request: Request) -> Response:
+    # Polled often: no dependency (api/deps.py), one query (two while a started
+    # run has no finished test yet) on the event loop (api/reads.py), the
+    # model built and serialized once.
+    auth = await authenticate(request)
+    ctx = app_ctx(request)
     row, typical = await read(ctx, _status_reads, auth.workspace_id, execution_id)
-    return _STATUS.validate_python(views.status_json(row, typical))
+    return json_body(_STATUS, views.status_json(row, typical))
 
 
 def _results_reads(
     conn: Connection, workspace_id: str, execution_id: str
-) -> tuple[RowMapping, list[RowMapping], list[dict[str, Any]]]:
+) -> tuple[Row, list[dict[str, Any]], list[dict[str, Any]]]:
     row = executions.get_view(conn, workspace_id, execution_id)
     tests = executions.results_rows(conn, execution_id)
     return row, tests, heals.list_for_execution(conn, execution_id)
@@ -311,16 +336,18 @@ def _results_reads(
 
 @router.get(
     "/executions/{execution_id}/results",
+    response_model=ExecutionResults,
     response_model_exclude_unset=True,
     responses=_EXECUTION_ERRORS,
+    openapi_extra=KEYED,
 )
-async def get_results(
-    execution_id: str, request: Request, ctx: Ctx, auth: Auth
-) -> ExecutionResults:
+async def get_results(execution_id: str, request: Request) -> Response:
+    auth = await authenticate(request)
+    ctx = app_ctx(request)
     row, tests, healed = await read(ctx, _results_reads, auth.workspace_id, execution_id)
     body = views.results_json(row, tests, url_maker(ctx, request))
     body["heals"] = healed
-    return ExecutionResults.model_validate(body)
+    return json_body(_RESULTS_BODY, body)
 
 
 def _heals_reads(conn: Connection, workspace_id: str, execution_id: str) -> list[dict[str, Any]]:
@@ -328,11 +355,17 @@ def _heals_reads(conn: Connection, workspace_id: str, execution_id: str) -> list
     return heals.list_for_execution(conn, execution_id)
 
 
-@router.get("/executions/{execution_id}/heals", responses=_EXECUTION_ERRORS)
-async def get_heals(execution_id: str, ctx: Ctx, auth: Auth) -> ExecutionHeals:
+@router.get(
+    "/executions/{execution_id}/heals",
+    response_model=ExecutionHeals,
+    responses=_EXECUTION_ERRORS,
+    openapi_extra=KEYED,
+)
+async def get_heals(execution_id: str, request: Request) -> Response:
     """The elements this execution healed (plan setting ``healing: auto``)."""
-    healed = await read(ctx, _heals_reads, auth.workspace_id, execution_id)
-    return ExecutionHeals.model_validate({"id": execution_id, "heals": healed})
+    auth = await authenticate(request)
+    healed = await read(app_ctx(request), _heals_reads, auth.workspace_id, execution_id)
+    return json_body(_HEALS, {"id": execution_id, "heals": healed}, exclude_unset=False)
 
 
 @router.get(
