@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
@@ -131,7 +131,7 @@ def test_list_of_an_empty_project_and_of_someone_elses(engine: Engine) -> None:
 
 def test_view_leaves_the_spec_out_and_is_scoped(engine: Engine) -> None:
     with read_tx(engine) as conn:
-        row = service.get_view(conn, "ws_a", "exec_proj_a_01")
+        row = cast(dict[str, Any], service.get_view(conn, "ws_a", "exec_proj_a_01"))
         full = service.get(conn, "ws_a", "exec_proj_a_01")
         assert "spec" not in row
         assert {k: full[k] for k in row} == dict(row)

@@ -44,7 +44,7 @@ SINCE = (
     .order_by(things.c.id)
     .limit(sa.bindparam("limit"))
 )
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"id": "t1", "kind": "a", "at": T0, "doc": {"x": [1, "é"]}, "flag": True, "score": 0.25},
     {"id": "t2", "kind": "a", "at": T0 + timedelta(seconds=1), "doc": None, "flag": False},
     {"id": "t3", "kind": "b", "at": None, "doc": [1, 2], "flag": True, "score": 3.0, "count": 7},
