@@ -211,6 +211,10 @@ def test_timeout_exits_2(
     assert properties(suite)["failure_reason"] == "timeout"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_and_interrupt(
     bugbrain: BugbrainServer, api: Api, shop: ShopServer, *extra: str
 ) -> tuple[subprocess.Popen[str], str, str, str]:
@@ -222,6 +226,10 @@ def _start_and_interrupt(
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        # As a CI runner or a terminal delivers Ctrl-C: a suite started in the
+        # background by a shell without job control inherits SIGINT ignored,
+        # and Python then never turns it into KeyboardInterrupt.
+        preexec_fn=_default_sigint,
     )
     try:
         deadline = time.monotonic() + 60

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import queue
+import signal
 import sys
 import threading
 import time
@@ -129,6 +130,10 @@ def _after_start(bb: Client, args: argparse.Namespace, queued: QueuedExecution, 
             print(execution_id)
         return outcome.PASSED
     _err(f"started {execution_id}: {bb.base_url}/api/v1/executions/{execution_id}")
+    # Ctrl-C (and a CI system's cancel, which sends SIGINT) is this command's to
+    # handle, even when it was started with SIGINT ignored (a shell without job
+    # control ignores it in the commands it starts in the background).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         ended = _follow(bb, execution_id, wait)
     except KeyboardInterrupt:
