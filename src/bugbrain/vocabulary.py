@@ -199,6 +199,15 @@ class ScreenshotMode(StrEnum):
     DISABLED = "disabled"
 
 
+class ScreenshotSource(StrEnum):
+    """What a passing step's screenshot is made from (a failing step's is always
+    pixels): a DOM snapshot in the test's trace, rendered to an image when first
+    opened (contract/step_snapshots.py), or a capture of the frame at once."""
+
+    DOM_SNAPSHOT = "dom_snapshot"
+    PIXELS = "pixels"
+
+
 class TraceMode(StrEnum):
     OFF = "off"
     ON_FAILURE = "on_failure"

@@ -1068,6 +1068,20 @@ PLAN_ROWS = [
     ),
     invalid("plan page_ready null", "POST", PLANS, "page_ready", body={**PLAN, "page_ready": None}),
     invalid(
+        "plan screenshot_source png",
+        "POST",
+        PLANS,
+        "screenshot_source",
+        body={**PLAN, "screenshot_source": "png"},
+    ),
+    invalid(
+        "plan screenshot_source null",
+        "POST",
+        PLANS,
+        "screenshot_source",
+        body={**PLAN, "screenshot_source": None},
+    ),
+    invalid(
         "plan unknown test case id",
         "POST",
         PLANS,
@@ -1138,6 +1152,13 @@ PLAN_ROWS = [
         f"{PLANS}/$plan",
         "test_case_ids[0]",
         body={"test_case_ids": ["$other_case"]},
+    ),
+    invalid(
+        "plan patch screenshot_source DOM",
+        "PATCH",
+        f"{PLANS}/$plan",
+        "screenshot_source",
+        body={"screenshot_source": "DOM_SNAPSHOT"},
     ),
     invalid(
         "plan patch page_ready LOAD",

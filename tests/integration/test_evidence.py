@@ -76,14 +76,20 @@ def _traced_calls(trace_zip: bytes) -> tuple[Counter[str], int]:
     return calls, snapshots
 
 
-@pytest.mark.parametrize("snapshots", [False, True], ids=["default", "trace_snapshots"])
+@pytest.mark.parametrize(
+    "snapshots",
+    ["no", "trace_snapshots", "step_screenshots"],
+    ids=["pixel screenshots", "trace_snapshots", "default"],
+)
 def test_trace_lists_the_steps_actions_not_the_runners_reads(
-    api: Api, shop: ShopServer, snapshots: bool
+    api: Api, shop: ShopServer, snapshots: str
 ) -> None:
     """Finding and fingerprinting elements reads the page several times per step;
     the trace shows what the test did, as a hand-written test's trace would, and
-    none of those reads. DOM snapshots around each action only when the plan
-    asks; the failing page is kept as an archive either way."""
+    none of those reads. DOM snapshots around each action when the plan asks,
+    or when passing steps' screenshots are made from them (the default, which
+    also groups each step's calls under its name); the failing page is kept as an
+    archive either way."""
     steps = [
         {"description": "Go to /login"},
         {"description": "Type 'demo@bugbrain.dev' into the Email field"},
@@ -96,7 +102,12 @@ def test_trace_lists_the_steps_actions_not_the_runners_reads(
         {"description": "Click the Sign in button"},
         {"description": "Verify the heading says 'No such page'"},
     ]
-    settings = {"trace_snapshots": True} if snapshots else {}
+    options: dict[str, dict[str, Any]] = {
+        "no": {"screenshot_source": "pixels"},
+        "trace_snapshots": {"screenshot_source": "pixels", "trace_snapshots": True},
+        "step_screenshots": {},
+    }
+    settings = options[snapshots]
     results = run(api, shop.url, {"Login": steps}, element_wait_timeout_ms=800, **settings)
     (test,) = results["test_results"]
     assert test["status"] == "failed"
@@ -107,10 +118,12 @@ def test_trace_lists_the_steps_actions_not_the_runners_reads(
     assert calls["Frame.click"] == 1
     internal = {"Frame.evaluateExpression", "Frame.evalOnSelectorAll", "Frame.queryCount"}
     assert not internal & set(calls), calls
-    if snapshots:
-        assert dom_snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
-    else:
+    if snapshots == "no":
         assert dom_snapshots == 0
+    else:
+        assert dom_snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
+    # One group per step, named after it, when its screenshot is in the trace.
+    assert calls["Tracing.tracingGroup"] == (5 if snapshots == "step_screenshots" else 0)
     archive = requests.get(test["page_archive"], timeout=30)
     assert archive.status_code == 200
     assert archive.headers["content-type"].startswith("multipart/related")

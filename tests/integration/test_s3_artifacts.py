@@ -295,12 +295,18 @@ def test_an_execution_s_artifacts_live_in_the_bucket(
     assert urls["page_archive"]
 
     # Nothing of the execution is left on the server's disk: every byte below
-    # comes from the bucket.
+    # comes from the bucket. Passing steps' screenshots are rendered from the
+    # trace there when first opened (screenshot_source: dom_snapshot), and kept
+    # there.
     assert not (served.data_dir / "artifacts" / execution_id).exists()
     keys = s3.keys(BUCKET)
     assert all(key.startswith(f"{PREFIX}/{execution_id}/") for key in keys), keys
+    sources = {_path(s["screenshot"]): s["screenshot_source"] for t in results["test_results"]
+               for s in t["steps"] if s.get("screenshot")}  # fmt: skip
+    assert set(sources.values()) == {"dom_snapshot", "pixels"}  # passed and failed steps
     for url in [u for kind in urls.values() for u in kind]:
-        assert f"{PREFIX}/{_path(url)}" in keys
+        rendered_later = sources.get(_path(url)) == "dom_snapshot"
+        assert (f"{PREFIX}/{_path(url)}" in keys) != rendered_later, url
     assert f"{PREFIX}/{execution_id}/runner.log" in keys
 
     # Every link opens without a key, as a local file's would.
@@ -311,6 +317,7 @@ def test_an_execution_s_artifacts_live_in_the_bucket(
         assert shot.headers["cache-control"] == "private, max-age=3600"
         assert int(shot.headers["content-length"]) == len(shot.content)
         assert shot.content.startswith(PNG)
+        assert f"{PREFIX}/{_path(url)}" in s3.keys(BUCKET)  # rendered ones too, now
     (trace_url,) = urls["trace"]
     trace = requests.get(trace_url, timeout=30)
     assert trace.status_code == 200

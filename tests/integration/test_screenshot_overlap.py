@@ -8,6 +8,7 @@ which steps it saw."""
 from __future__ import annotations
 
 import asyncio
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -15,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from bugbrain.contract import step_snapshots
 from bugbrain.contract.spec import parse_spec
 from bugbrain.runner.browser import run_spec, system_chromium
+from bugbrain.runner.snapshot_render import SnapshotRenderer
 from tests.support.png import pixel
 from tests.support.servers import serving
 
@@ -69,7 +72,9 @@ def base_url() -> Iterator[str]:
         yield url
 
 
-def _run(base_url: str, artifacts: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _run(
+    base_url: str, artifacts: Path, steps: list[dict[str, Any]], source: str = "pixels"
+) -> list[dict[str, Any]]:
     data = {
         "execution_id": "exec_shots",
         "browser": "chromium",
@@ -78,6 +83,7 @@ def _run(base_url: str, artifacts: Path, steps: list[dict[str, Any]]) -> list[di
         "parallelism": 1,
         "stop_on_first_failure": False,
         "screenshot_mode": "every_step",
+        "screenshot_source": source,
         "element_wait_timeout_ms": 2000,
         "navigation_timeout_ms": 10000,
         "base_url": base_url,
@@ -96,35 +102,39 @@ def _step(i: int, action: str, selector: str | None = None, value: str | None = 
             "selector": selector, "value": value}  # fmt: skip
 
 
+STEPS = [
+    _step(1, "navigate", value="/"),
+    _step(2, "assert_text", "#count", "0"),  # looks only: overlaps s1's capture
+    _step(3, "click", "#paint"),  # changes the page: waits for s2's capture
+    _step(4, "assert_text", "#count", "1"),
+    _step(5, "assert_title", value="Paint"),
+    _step(6, "click", "#paint"),
+    _step(7, "click", "#paint"),  # right after another change
+    _step(8, "wait", value="1"),
+    _step(9, "click", "#paint"),
+    _step(10, "fill", "#name", "x"),  # types at once: s9's capture must be done first
+    _step(11, "assert_text", "#count", "4"),
+    _step(12, "click", "#paint"),
+    _step(13, "press", None, "k"),  # acts at once: s12's capture must be done first
+    _step(14, "assert_text", "#count", "5"),  # the last step's capture ends the test
+]
+EXPECTED = [WHITE, WHITE, RED, RED, RED, BLUE, GREEN, GREEN, RED, YELLOW, YELLOW, BLUE, BLACK]
+EXPECTED += [BLACK]
+
+
 def test_each_screenshot_shows_its_own_step(base_url: str, tmp_path: Path) -> None:
-    steps = [
-        _step(1, "navigate", value="/"),
-        _step(2, "assert_text", "#count", "0"),  # looks only: overlaps s1's capture
-        _step(3, "click", "#paint"),  # changes the page: waits for s2's capture
-        _step(4, "assert_text", "#count", "1"),
-        _step(5, "assert_title", value="Paint"),
-        _step(6, "click", "#paint"),
-        _step(7, "click", "#paint"),  # right after another change
-        _step(8, "wait", value="1"),
-        _step(9, "click", "#paint"),
-        _step(10, "fill", "#name", "x"),  # types at once: s9's capture must be done first
-        _step(11, "assert_text", "#count", "4"),
-        _step(12, "click", "#paint"),
-        _step(13, "press", None, "k"),  # acts at once: s12's capture must be done first
-        _step(14, "assert_text", "#count", "5"),  # the last step's capture ends the test
-    ]
+    steps = STEPS
     events = _run(base_url, tmp_path, steps)
     finished = [e for e in events if e["event"] == "step_finished"]
     assert [e["step"]["step_id"] for e in finished] == [s["step_id"] for s in steps]
     assert [e["step"]["status"] for e in finished] == ["passed"] * len(steps)
-    expected = [WHITE, WHITE, RED, RED, RED, BLUE, GREEN, GREEN, RED, YELLOW, YELLOW]
-    expected += [BLUE, BLACK, BLACK]
     seen = []
     for event in finished:
         rel = event["step"]["screenshot"]
         assert rel == f"paint/{event['step']['step_id']}.png"
+        assert event["step"]["screenshot_source"] == "pixels"
         seen.append(pixel(tmp_path / rel, 640, 600))
-    assert seen == expected
+    assert seen == EXPECTED
     (result,) = [e["result"] for e in events if e["event"] == "test_finished"]
     assert result["status"] == "passed"
     assert result["screenshot"] == "paint/s14.png"
@@ -165,3 +175,30 @@ def test_a_failing_step_after_a_pending_capture(base_url: str, tmp_path: Path) -
     assert finished[3]["screenshot"] is None
     (result,) = [e["result"] for e in events if e["event"] == "test_finished"]
     assert result["screenshot"] == finished[2]["screenshot"]
+
+
+def test_each_dom_snapshot_renders_its_own_step(base_url: str, tmp_path: Path) -> None:
+    """The same steps with screenshots made from DOM snapshots: each step's is
+    marked in the trace as it ends, and renders to that step's page, not a
+    later one's. Nothing is captured during the run."""
+    events = _run(base_url, tmp_path, STEPS, source="dom_snapshot")
+    finished = [e["step"] for e in events if e["event"] == "step_finished"]
+    assert [s["status"] for s in finished] == ["passed"] * len(STEPS)
+    assert {s["screenshot_source"] for s in finished} == {"dom_snapshot"}
+    assert [s["screenshot"] for s in finished] == [f"paint/{s['step_id']}.png" for s in STEPS]
+    assert not list(tmp_path.rglob("*.png"))  # rendered when opened, not before
+    trace = tmp_path / "paint" / step_snapshots.TRACE_NAME
+    (result,) = [e["result"] for e in events if e["event"] == "test_finished"]
+    assert result["evidence"]["trace"] is None  # kept for the screenshots; trace_mode lists it
+    with zipfile.ZipFile(trace) as archive:
+        lines = archive.read("trace.trace").decode().splitlines()
+    renderer = SnapshotRenderer(system_chromium(True))
+    try:
+        for step, colour in zip(finished, EXPECTED, strict=True):
+            found = step_snapshots.snapshot_call(lines, step["screenshot"].split("/")[-1])
+            assert found is not None, step["step_id"]
+            png = tmp_path / f"{step['step_id']}-rendered.png"
+            png.write_bytes(renderer.render(trace, *found))
+            assert pixel(png, 640, 600) == colour, step["step_id"]
+    finally:
+        renderer.close()

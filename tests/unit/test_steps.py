@@ -296,6 +296,7 @@ def test_parse_spec_defaults_and_coercion() -> None:
     assert spec.parallelism == 1
     assert spec.screenshot_mode == "every_step"
     assert spec.page_ready == "network_quiet"
+    assert spec.screenshot_source == "dom_snapshot"
     assert spec.headless is True
     assert spec.base_url is None
     assert spec.chromium_path is None
@@ -310,6 +311,7 @@ def test_parse_spec_defaults_and_coercion() -> None:
         ({"tests": "nope"}, "tests: expected a list"),
         ({"screenshot_mode": "sometimes"}, "screenshot_mode"),
         ({"page_ready": "networkidle"}, "page_ready: expected one of"),
+        ({"screenshot_source": "png"}, "screenshot_source: expected one of"),
         ({"parallelism": 0}, "parallelism: must be >= 1"),
         ({"parallelism": "2"}, "parallelism: expected an integer"),
         ({"headless": "yes"}, "headless: expected a boolean"),

@@ -19,6 +19,7 @@ from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
 from bugbrain.db.engine import create_engine, create_read_engine
 from bugbrain.db.migrate import upgrade
+from bugbrain.runner.snapshot_render import SnapshotRenderer
 from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
 from bugbrain.vault import load_vault
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         keys=KeyCache(engine, settings.api_key_cache_seconds),
         read_engine=create_read_engine(settings.resolved_database_url, READ_THREADS),
         read_threads=CapacityLimiter(READ_THREADS),
+        renderer=SnapshotRenderer(settings.chromium_path, settings.headless),
     )
 
     @asynccontextmanager
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
             if embedded is not None:
                 embedded.stop()
             reads.close(ctx)
+            ctx.renderer.close()
             if ctx.read_engine is not None:
                 ctx.read_engine.dispose()
             engine.dispose()

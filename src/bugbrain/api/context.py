@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
+from bugbrain.runner.snapshot_render import SnapshotRenderer
 from bugbrain.settings import Settings
 from bugbrain.vault import Vault
 from bugbrain.worker.pool import WorkerPool
@@ -27,5 +28,7 @@ class AppContext:
     # PostgreSQL only: the engine and threads of the API's reads (api/reads.py).
     read_engine: Engine | None
     read_threads: CapacityLimiter
+    # Renders passing steps' screenshots from DOM snapshots (api/step_screenshots.py).
+    renderer: SnapshotRenderer
     # SQLite only: the connection the reads on the event loop use (api/reads.py).
     loop_connection: Connection | None = None

@@ -65,6 +65,13 @@ class ArtifactStore(Protocol):
         Raises ``Unavailable`` when the store cannot be read."""
         ...
 
+    def save(self, path: str, data: bytes) -> bool:
+        """Keep ``data`` as the artifact at ``<execution_id>/<relative path>`` (the
+        API's own files: a step screenshot rendered on demand). False when the
+        path could leave its execution; raises ``Unavailable`` or ``OSError``
+        when the store cannot be written."""
+        ...
+
     def delete_execution(self, execution_id: str) -> None:
         """Delete every file of the execution; never raises."""
         ...

@@ -209,6 +209,19 @@ class S3ArtifactStore:
             last_modified=found.get("LastModified"),
         )
 
+    def save(self, path: str, data: bytes) -> bool:
+        key = keys.object_key(self.prefix, path)
+        if key is None:
+            return False
+        name = path.rsplit("/", 1)[-1]
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType=keys.stored_media_type(name)
+            )
+        except _S3_ERRORS as exc:
+            raise self._unavailable(exc) from None
+        return True
+
     def _working_copy(self, path: str) -> ArtifactStream | None:
         """A file the worker has not stored yet (this host only), opened now: the
         upload may delete it at any moment, and an open file stays readable."""

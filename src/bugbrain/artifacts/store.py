@@ -4,10 +4,13 @@ The runner writes there and the API serves from there: nothing to store."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+
+from bugbrain.artifacts.keys import split_path
 
 
 class LocalArtifactStore:
@@ -28,6 +31,18 @@ class LocalArtifactStore:
 
     def open(self, path: str) -> Path | None:
         return self.resolve(path)
+
+    def save(self, path: str, data: bytes) -> bool:
+        parts = split_path(path)
+        if parts is None:
+            return False
+        file = self.root.joinpath(*parts)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        # Whole or not at all: a reader never sees half a file.
+        partial = file.with_name(f".{file.name}.{secrets.token_hex(4)}")
+        partial.write_bytes(data)
+        os.replace(partial, file)
+        return True
 
     def store_files(self, paths: Sequence[str]) -> None:
         """Already where they are served from."""

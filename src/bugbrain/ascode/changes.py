@@ -18,6 +18,7 @@ from typing import Any, Literal
 from bugbrain.ascode.fileformat import (
     EnvironmentSpec,
     Loc,
+    PlanSettings,
     ProjectSpec,
     ScheduleSpec,
     SecretRef,
@@ -171,20 +172,8 @@ def server_case_view(case: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-SETTINGS = (
-    "parallelism",
-    "stop_on_first_failure",
-    "screenshot_mode",
-    "element_wait_timeout_ms",
-    "browser",
-    "retries",
-    "trace_mode",
-    "trace_snapshots",
-    "healing",
-    "page_ready",
-    "queue",
-    "requeue_on_worker_loss",
-)
+# The API's plan settings (tests/unit/test_plans_as_code.py keeps them alike).
+SETTINGS = tuple(PlanSettings.model_fields)
 
 
 def plan_view(plan: TestPlanSpec) -> dict[str, Any]:

@@ -51,7 +51,7 @@ from bugbrain.schemas.test_plans import (
     Retries,
 )
 from bugbrain.settings import DEFAULT_QUEUE
-from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, ScreenshotSource, TraceMode
 
 SCHEMA_PATH = Path("schemas") / "bugbrain-project.schema.json"
 
@@ -179,6 +179,7 @@ class PlanSettings(FileModel):
     parallelism: Parallelism = 1
     stop_on_first_failure: StrictBool = False
     screenshot_mode: ScreenshotMode = ScreenshotMode.EVERY_STEP
+    screenshot_source: ScreenshotSource = ScreenshotSource.DOM_SNAPSHOT
     element_wait_timeout_ms: ElementWait = 5000
     browser: Browser = "chromium"
     retries: Retries = 0

@@ -65,7 +65,14 @@ from bugbrain.schemas.webhooks import (
     WebhookList,
     WebhookWithSecret,
 )
-from bugbrain.vocabulary import ExecutionStatus, HealingMode, PageReady, ScreenshotMode, TraceMode
+from bugbrain.vocabulary import (
+    ExecutionStatus,
+    HealingMode,
+    PageReady,
+    ScreenshotMode,
+    ScreenshotSource,
+    TraceMode,
+)
 
 __all__ = [
     "AnalysisEvidence",
@@ -206,6 +213,7 @@ class TestPlanFields(TypedDict, total=False):
     parallelism: int
     stop_on_first_failure: bool
     screenshot_mode: ScreenshotMode | str
+    screenshot_source: ScreenshotSource | str
     element_wait_timeout_ms: int
     browser: str
     retries: int

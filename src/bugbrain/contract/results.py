@@ -10,7 +10,7 @@ from typing import Any, NotRequired
 
 from typing_extensions import TypedDict  # pydantic validates only this one before 3.12
 
-from bugbrain.vocabulary import LocatorSource, StepErrorType, TestStatus
+from bugbrain.vocabulary import LocatorSource, ScreenshotSource, StepErrorType, TestStatus
 
 
 class StepResult(TypedDict):
@@ -26,6 +26,9 @@ class StepResult(TypedDict):
     expected: str | None
     actual: str | None
     screenshot: str | None
+    # What ``screenshot`` is made from: a capture of the frame, or the page's DOM
+    # snapshot rendered when first opened (contract/step_snapshots.py).
+    screenshot_source: NotRequired[ScreenshotSource]
     url: str | None
     # The first step in words after a navigation: how long it waited for the page
     # to be ready (runner/readiness.py). Absent when it did not wait.

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotMode, ScreenshotSource, TraceMode
 
 
 class SpecError(ValueError):
@@ -99,7 +99,7 @@ class TestSpec(_Frozen):
 
 
 _DEFAULTED_BY_BLANK = frozenset(
-    {"browser", "screenshot_mode", "trace_mode", "healing", "page_ready"}
+    {"browser", "screenshot_mode", "screenshot_source", "trace_mode", "healing", "page_ready"}
 )
 
 
@@ -118,6 +118,7 @@ class RunSpec(_Frozen):
     parallelism: Annotated[StrictInt, Field(ge=1)] = 1
     stop_on_first_failure: StrictBool = False
     screenshot_mode: ScreenshotMode = ScreenshotMode.EVERY_STEP
+    screenshot_source: ScreenshotSource = ScreenshotSource.DOM_SNAPSHOT
     element_wait_timeout_ms: Annotated[StrictInt, Field(ge=1)] = 5000
     navigation_timeout_ms: Annotated[StrictInt, Field(ge=1)] = 30000
     base_url: Annotated[str | None, BeforeValidator(_stripped_or_none)] = None

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from bugbrain.settings import DEFAULT_QUEUE
-from bugbrain.vocabulary import HealingMode, PageReady, TraceMode
+from bugbrain.vocabulary import HealingMode, PageReady, ScreenshotSource, TraceMode
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -124,6 +124,12 @@ test_plans = sa.Table(
     sa.Column("parallelism", sa.Integer(), nullable=False),
     sa.Column("stop_on_first_failure", sa.Boolean(), nullable=False),
     sa.Column("screenshot_mode", sa.String(20), nullable=False),
+    sa.Column(
+        "screenshot_source",
+        sa.String(20),
+        nullable=False,
+        server_default=ScreenshotSource.DOM_SNAPSHOT,
+    ),
     sa.Column("element_wait_timeout_ms", sa.Integer(), nullable=False),
     sa.Column("browser", sa.String(20), nullable=False),
     sa.Column("retries", sa.Integer(), nullable=False, server_default="0"),

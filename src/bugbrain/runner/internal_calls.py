@@ -100,6 +100,18 @@ async def _internal(page: Page, call: Callable[[], Awaitable[T]]) -> T:
     return result
 
 
+async def titled(page: Page, title: str, call: Callable[[], Awaitable[T]]) -> T:
+    """``await call()``, traced under ``title`` in the trace viewer's action list
+    (where Playwright's private wrapper takes one; else under its own name)."""
+    impl: Any = getattr(page, "_impl_obj", None)
+    if impl is not None and _KIND == "options":
+        from playwright._impl.channel_owner import ApiCallOptions  # type: ignore[attr-defined,unused-ignore]
+
+        result: T = await impl._wrap_api_call(lambda _zone: call(), ApiCallOptions(title=title))
+        return result
+    return await call()  # pragma: no cover - older Playwright
+
+
 async def evaluate(page: Page, script: str, arg: Any = None) -> Any:
     """``page.evaluate(script, arg)``, untraced."""
     return await quietly(page, lambda: page.evaluate(script, arg))

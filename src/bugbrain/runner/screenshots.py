@@ -24,6 +24,8 @@ from typing import Any, Final
 
 from playwright.async_api import CDPSession, Page
 
+from bugbrain.runner import internal_calls as quiet
+
 _PARAMS: Final = {"format": "png", "optimizeForSpeed": True}
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class Camera:
         self.page = page
         self._session: CDPSession | None = None
         self.page_busy = False  # a read went unanswered: captures would wait as long
+        self.marked = False  # a step's end was marked in the trace (``mark``)
 
     async def _cdp(self) -> CDPSession:
         if self._session is None:
@@ -49,6 +52,15 @@ class Camera:
         async with asyncio.timeout(timeout_s):
             shot = await (await self._cdp()).send("Page.captureScreenshot", _PARAMS)
         await asyncio.to_thread(_write, path, base64.b64decode(shot["data"]))
+
+    async def mark(self, expression: str, title: str, timeout_s: float) -> None:
+        """Evaluate ``expression`` (contract/step_snapshots.py ``marker``): with DOM
+        snapshots on, the trace keeps the page as it is now under this call,
+        listed as ``title``."""
+        page = self.page
+        async with asyncio.timeout(timeout_s):
+            await quiet.titled(page, title, lambda: page.evaluate(expression))
+        self.marked = True
 
     async def capture_when_ready(self, path: str, timeout_ms: float) -> None:
         """``capture`` through ``page.screenshot``: slower, but it waits for the page

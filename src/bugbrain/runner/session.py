@@ -18,6 +18,7 @@ from typing import Final
 from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from bugbrain.contract import step_snapshots
 from bugbrain.contract.events import Emit
 from bugbrain.contract.masking import Masker
 from bugbrain.contract.results import StepResult, TestResult
@@ -37,7 +38,14 @@ from bugbrain.steps.rules import (
     step_display_name,
     substitute,
 )
-from bugbrain.vocabulary import LOOKS_ONLY, StepErrorType, TestStatus, TraceMode
+from bugbrain.vocabulary import (
+    LOOKS_ONLY,
+    ScreenshotMode,
+    ScreenshotSource,
+    StepErrorType,
+    TestStatus,
+    TraceMode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,10 +216,12 @@ class Session:
             context.set_default_navigation_timeout(self.spec.navigation_timeout_ms)
             if self.spec.trace_mode != TraceMode.OFF:
                 # Always recorded, kept per trace_mode: a failure cannot be foreseen.
-                # No screencast (~40 ms per navigation); DOM snapshots around every
-                # action only when the plan asks (5-10 % of run time, docs/benchmarks.md):
-                # a failing test keeps its page as an MHTML archive instead.
-                await context.tracing.start(screenshots=False, snapshots=self.spec.trace_snapshots)
+                # No screencast (~40 ms per navigation). DOM snapshots around every
+                # action when the plan asks, or when passing steps' screenshots are
+                # made from them (docs/benchmarks.md); a failing test keeps its page
+                # as an MHTML archive anyway.
+                snapshots = self.spec.trace_snapshots or self.step_snapshots
+                await context.tracing.start(screenshots=False, snapshots=snapshots)
             page = await context.new_page()
             guard.watch(page)
             recorder.attach(page)
@@ -268,6 +278,7 @@ class Session:
         context: BrowserContext | None = None
         page: Page | None = None
         shutter = Shutter()
+        camera: Camera | None = None
         try:
             context, page = await self._open_page(recorder, guard)
         except Exception as exc:  # noqa: BLE001 - whatever it is, this test fails and the next runs
@@ -298,6 +309,9 @@ class Session:
                     run = _StepRun(page, camera, shutter, guard, ready, rel_dir, file_name)
                     await self._run_step(run, step, record)
             await shutter.settle()
+            passed = result["status"] != TestStatus.FAILED
+            if camera is not None and camera.marked and passed and guard.refused is None:
+                await self._snapshot_end(camera)
             if page is not None and camera is not None and guard.refused is not None:
                 # It went there after the last step's check: fail the test all the same.
                 await self._blank(page, camera, guard)
@@ -319,7 +333,8 @@ class Session:
                 await shutter.settle()
             if context is not None:
                 failed = result["status"] == TestStatus.FAILED
-                trace = await self._finish_trace(context, rel_dir, failed, guard)
+                marked = camera is not None and camera.marked
+                trace = await self._finish_trace(context, rel_dir, failed, marked, guard)
                 recorder.evidence["trace"] = self._unless_refused(guard, trace)
                 try:
                     await context.close()
@@ -329,14 +344,17 @@ class Session:
         return result
 
     async def _finish_trace(
-        self, context: BrowserContext, rel_dir: str, failed: bool, guard: UrlGuard
+        self, context: BrowserContext, rel_dir: str, failed: bool, marked: bool, guard: UrlGuard
     ) -> str | None:
+        """Save the trace if the mode keeps it, or its step screenshots are to be
+        rendered from it (``marked``); return it if the mode keeps it."""
         mode = self.spec.trace_mode
         if mode == TraceMode.OFF:
             return None
         # A trace records what the pages showed: none once one went somewhere refused.
-        keep = (mode == TraceMode.ALWAYS or failed) and guard.refused is None
-        rel = f"{rel_dir}/trace.zip"
+        listed = mode == TraceMode.ALWAYS or failed
+        keep = (listed or marked) and guard.refused is None
+        rel = f"{rel_dir}/{step_snapshots.TRACE_NAME}"
         try:
             if not keep:
                 await context.tracing.stop()
@@ -353,7 +371,9 @@ class Session:
             with contextlib.suppress(OSError):
                 os.remove(path)
             return None
-        return rel
+        # Kept only as the step screenshots' source, it is not the test's trace
+        # evidence (trace_mode decides that) but is served like it.
+        return rel if listed else None
 
     def _readiness(self, page: Page | None, test: TestSpec) -> readiness.PageReadiness | None:
         """The page's readiness waits; listening only if a step is in words."""
@@ -364,6 +384,28 @@ class Session:
         return ready
 
     async def _run_step(
+        self, run: _StepRun, step: StepSpec, record: Callable[[StepResult], None]
+    ) -> None:
+        """Run ``step`` and ``record`` its result; with step snapshots, inside the
+        trace group its screenshot is found by (contract/step_snapshots.py)."""
+        if not self.step_snapshots:
+            await self._run_step_now(run, step, record)
+            return
+        tracing = run.page.context.tracing
+        title = step_snapshots.group_title(run.file_name, step.description or step.action)
+        try:
+            await tracing.group(title)
+        except PlaywrightError as exc:  # the context is gone: the step will say so
+            log.info("trace group %s not opened: %s", title, errors.first_line(exc))
+            await self._run_step_now(run, step, record)
+            return
+        try:
+            await self._run_step_now(run, step, record)
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                await tracing.group_end()
+
+    async def _run_step_now(
         self, run: _StepRun, step: StepSpec, record: Callable[[StepResult], None]
     ) -> None:
         """Run ``step`` and ``record`` its result: at once, or when its screenshot,
@@ -398,12 +440,21 @@ class Session:
         if not shoot:
             record(result)
             return
+        if not failed and self.step_snapshots:
+            marked = await self._snapshot(camera, run.rel_dir, run.file_name, action)
+            if marked is not None:
+                result["screenshot"] = marked
+                result["screenshot_source"] = ScreenshotSource.DOM_SNAPSHOT
+                record(result)
+                return
         capture = self._screenshot(page, camera, run.rel_dir, run.file_name)
         kept = result
 
         def developed(rel: str | None) -> None:
             # A refused page may have shown up while it was being taken.
             kept["screenshot"] = self._unless_refused(guard, rel)
+            if kept["screenshot"] is not None:
+                kept["screenshot_source"] = ScreenshotSource.PIXELS
             record(kept)
 
         if failed:  # the test stops here: nothing to overlap
@@ -488,6 +539,52 @@ class Session:
                 os.remove(path)
             return None
         return rel
+
+    @property
+    def step_snapshots(self) -> bool:
+        """Whether passing steps' screenshots are DOM snapshots in the trace (which
+        needs a trace: with ``trace_mode: off`` they are captured as pixels)."""
+        spec = self.spec
+        return (
+            spec.screenshot_source == ScreenshotSource.DOM_SNAPSHOT
+            and spec.trace_mode != TraceMode.OFF
+            and spec.screenshot_mode in (ScreenshotMode.EVERY_STEP, ScreenshotMode.ON_ASSERTIONS)
+        )
+
+    async def _snapshot(
+        self, camera: Camera, rel_dir: str, file_name: str, action: str
+    ) -> str | None:
+        """The step's screenshot as the DOM snapshot Playwright took after its last
+        action, rendered when first opened. A step that only looked at the page
+        took none of its own: it marks its end with one. None if the page would
+        not answer (then it is captured as pixels)."""
+        rel = f"{rel_dir}/{file_name}.png"
+        if action not in LOOKS_ONLY:
+            camera.marked = True
+            return rel
+        try:
+            await camera.mark(
+                step_snapshots.marker(file_name),
+                "Page as the step ended",
+                _SCREENSHOT_TIMEOUT_MS / 1000,
+            )
+        except _CAPTURE_ERRORS as exc:
+            log.info("step snapshot %s not taken: %s", rel, errors.first_line(exc))
+            return None
+        return rel
+
+    async def _snapshot_end(self, camera: Camera) -> None:
+        """A snapshot after the last step: a step's own is sometimes missing (a
+        click that navigates leaves the page between two documents as Playwright
+        takes it), and the next snapshot stands in for it (contract/step_snapshots.py)."""
+        try:
+            await camera.mark(
+                step_snapshots.marker("test_end"),
+                "Page as the test ended",
+                _SCREENSHOT_TIMEOUT_MS / 1000,
+            )
+        except _CAPTURE_ERRORS as exc:
+            log.info("end-of-test snapshot not taken: %s", errors.first_line(exc))
 
     async def _screenshot(
         self, page: Page, camera: Camera, rel_dir: str, file_name: str

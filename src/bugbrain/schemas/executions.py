@@ -20,7 +20,7 @@ from bugbrain.schemas.common import (
     omitted,
 )
 from bugbrain.schemas.heals import Heal
-from bugbrain.vocabulary import ExecutionStatus, TestStatus
+from bugbrain.vocabulary import ExecutionStatus, ScreenshotSource, TestStatus
 
 # The upper bound is a setting (``BUGBRAIN_MAX_TIMEOUT_SECONDS``): the service
 # checks it, and ``create_app`` writes it into the OpenAPI document.
@@ -229,6 +229,13 @@ class StepResult(ResponseModel):
         "Whether the best replacement passes every rule of an automatic heal, and why (not)."
     )
     screenshot: OptionalStr = omitted("A signed URL.")
+    screenshot_source: Annotated[Annotated[ScreenshotSource, Strict(False)] | None, NOT_NULL] = (
+        omitted(
+            "What `screenshot` is made from: `pixels` (captured as the step ended) or "
+            "`dom_snapshot` (the page's DOM as the step ended, rendered to a PNG the first "
+            "time the URL is opened; the plan's `screenshot_source`)."
+        )
+    )
 
 
 class TestResultBrief(ResponseModel):

@@ -21,6 +21,7 @@ from bugbrain.vocabulary import (
     HealingMode,
     PageReady,
     ScreenshotMode,
+    ScreenshotSource,
     TraceMode,
 )
 
@@ -63,6 +64,13 @@ class TestPlanCreate(RequestModel):
     parallelism: Parallelism = 1
     stop_on_first_failure: StrictBool = False
     screenshot_mode: ScreenshotMode = ScreenshotMode.EVERY_STEP
+    screenshot_source: ScreenshotSource = Field(
+        default=ScreenshotSource.DOM_SNAPSHOT,
+        description="What a passing step's screenshot is made from: the page's DOM "
+        "snapshot in the test's trace, rendered to a PNG when first opened (a few "
+        "percent of run time), or a capture of the frame at once (about half again "
+        "of a short step's time without a GPU). A failing step's is always a capture.",
+    )
     element_wait_timeout_ms: ElementWait = 5000
     browser: Browser = "chromium"
     retries: Retries = 0
@@ -78,6 +86,14 @@ class TestPlanCreate(RequestModel):
     requeue_on_worker_loss: RequeueOnWorkerLoss = False
 
 
+# A plan's run settings: every field of a new plan but what names and fills it.
+PLAN_SETTINGS: tuple[str, ...] = tuple(
+    name
+    for name in TestPlanCreate.model_fields
+    if name not in {"project_id", "name", "description", "test_case_ids"}
+)
+
+
 class TestPlanUpdate(RequestModel):
     """Only the fields sent change; none of them may be ``null``."""
 
@@ -87,6 +103,7 @@ class TestPlanUpdate(RequestModel):
     parallelism: Annotated[Parallelism | None, NOT_NULL] = omitted()
     stop_on_first_failure: Annotated[StrictBool | None, NOT_NULL] = omitted()
     screenshot_mode: Annotated[ScreenshotMode | None, NOT_NULL] = omitted()
+    screenshot_source: Annotated[ScreenshotSource | None, NOT_NULL] = omitted()
     element_wait_timeout_ms: Annotated[ElementWait | None, NOT_NULL] = omitted()
     browser: Annotated[Browser | None, NOT_NULL] = omitted()
     retries: Annotated[Retries | None, NOT_NULL] = omitted()
@@ -110,6 +127,7 @@ class TestPlan(ResponseModel):
     parallelism: int
     stop_on_first_failure: bool
     screenshot_mode: Annotated[ScreenshotMode, Strict(False)]  # the row holds the string
+    screenshot_source: Annotated[ScreenshotSource, Strict(False)]
     element_wait_timeout_ms: int
     browser: Browser
     retries: int

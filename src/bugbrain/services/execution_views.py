@@ -11,7 +11,7 @@ from typing import Any
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.prepared import Row
 from bugbrain.elements.selectors import shown_selector
-from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
+from bugbrain.vocabulary import TERMINAL, ExecutionStatus, ScreenshotSource, TestStatus
 
 # Turns a stored artifact path ("exec_x/0_test_y/step_1.png") into a URL.
 UrlFor = Callable[[str], str]
@@ -157,6 +157,8 @@ def step_json(step: dict[str, Any], url_for: UrlFor) -> dict[str, Any]:
         out["heal_decision"] = step["heal_decision"]
     if step.get("screenshot"):
         out["screenshot"] = url_for(step["screenshot"])
+        # Results stored before screenshot_source existed were all captures.
+        out["screenshot_source"] = step.get("screenshot_source") or ScreenshotSource.PIXELS
     return out
 
 

@@ -146,6 +146,7 @@ def build_spec(
         "parallelism": plan["parallelism"],
         "stop_on_first_failure": plan["stop_on_first_failure"],
         "screenshot_mode": plan["screenshot_mode"],
+        "screenshot_source": plan["screenshot_source"],
         "element_wait_timeout_ms": plan["element_wait_timeout_ms"],
         "retries": plan["retries"],
         "trace_mode": plan["trace_mode"],

@@ -11,24 +11,11 @@ from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
 from bugbrain.db.tables import test_cases, test_plans
 from bugbrain.errors import InvalidInput, NotFound
-from bugbrain.schemas.test_plans import TestPlanCreate, TestPlanUpdate
+from bugbrain.schemas.test_plans import PLAN_SETTINGS, TestPlanCreate, TestPlanUpdate
 from bugbrain.services import projects
 from bugbrain.services.common import Page, get_scoped, paged, pagination
 
-SETTINGS_FIELDS = (
-    "parallelism",
-    "stop_on_first_failure",
-    "screenshot_mode",
-    "element_wait_timeout_ms",
-    "browser",
-    "retries",
-    "trace_mode",
-    "trace_snapshots",
-    "healing",
-    "page_ready",
-    "queue",
-    "requeue_on_worker_loss",
-)
+SETTINGS_FIELDS = PLAN_SETTINGS
 
 
 def to_json(row: RowMapping) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from bugbrain.api import step_screenshots
 from bugbrain.api.deps import Ctx, authenticate_blocking
 from bugbrain.api.errors import error_response
 from bugbrain.api.openapi import errors
@@ -49,7 +50,11 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
             (401, "Unsigned, and the API key is missing or wrong (`unauthorized`)."),
             (403, "The signature or its expiry is wrong, or it expired (`forbidden`)."),
             (404, "No such artifact, or execution, in your workspace (`not_found`)."),
-            (503, "The artifact store's bucket did not answer (`unavailable`)."),
+            (
+                503,
+                "The artifact store's bucket did not answer, or a step's screenshot "
+                "could not be rendered from its DOM snapshot (`unavailable`).",
+            ),
         ),
     },
 )
@@ -70,6 +75,9 @@ def get_artifact(
         with read_tx(ctx.engine) as conn:
             executions.get_view(conn, principal.workspace_id, execution_id)
     found = ctx.store.open(path)
+    if found is None:
+        # A passing step's screenshot is made the first time it is asked for.
+        found = step_screenshots.render_missing(ctx, path)
     if found is None:
         raise NotFound(f"Artifact {path} not found")
     if isinstance(found, Path):
