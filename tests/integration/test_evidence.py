@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from bugbrain.contract.step_snapshots import marker
 from tests.support import seed
 from tests.support.servers import Api, BugbrainServer, ShopServer
 
@@ -69,7 +70,10 @@ def _traced_calls(trace_zip: bytes) -> tuple[Counter[str], int]:
                 continue
             for line in archive.read(name).decode().splitlines():
                 event = json.loads(line)
-                if event.get("type") == "before":
+                expression = str(event.get("params", {}).get("expression", ""))
+                if expression == marker("test_end"):  # the snapshot that ends the test
+                    calls["marker"] += 1
+                elif event.get("type") == "before":
                     calls[f"{event['class']}.{event['method']}"] += 1
                 elif event.get("type") == "frame-snapshot":
                     snapshots += 1
@@ -124,6 +128,7 @@ def test_trace_lists_the_steps_actions_not_the_runners_reads(
         assert dom_snapshots >= 2 * (calls["Frame.fill"] + calls["Frame.click"])
     # One group per step, named after it, when its screenshot is in the trace.
     assert calls["Tracing.tracingGroup"] == (5 if snapshots == "step_screenshots" else 0)
+    assert calls["marker"] == (1 if snapshots == "step_screenshots" else 0)
     archive = requests.get(test["page_archive"], timeout=30)
     assert archive.status_code == 200
     assert archive.headers["content-type"].startswith("multipart/related")

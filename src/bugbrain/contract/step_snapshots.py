@@ -3,11 +3,13 @@ step in its test's Playwright trace, and how the API finds its snapshot again.
 
 With ``screenshot_source: dom_snapshot`` the runner records the test's trace with
 DOM snapshots and runs each step inside a trace group titled ``group_title``.
-Playwright snapshots the page after each of the step's actions; a step that only
-looks at the page (an assertion, a wait) evaluates ``marker``, a no-op that
-Playwright snapshots the same way. So the last snapshot taken inside a step's
-group is the page as the step ended (the next step has not begun): its
-screenshot. The step's screenshot path (``<dir>/<name>.png``) names no file yet;
+Playwright snapshots the page after each of the step's actions and traced
+reads, so the last snapshot taken inside a step's group is the page as the step
+ended (the next step has not begun): its screenshot. A step whose group holds
+none (it only looked, without a traced read; or Playwright skipped it while a
+click navigated) shows the first snapshot after its group: the page before the
+next step acted. The test ends with ``marker``, a no-op Playwright snapshots
+the same way, so the last steps have one too. The step's screenshot path (``<dir>/<name>.png``) names no file yet;
 the API renders that snapshot to it the first time someone opens it
 (``runner/snapshot_render.py``), from ``<dir>/trace.zip``, and keeps it.
 """
@@ -37,8 +39,8 @@ def group_title(stem: str, label: str) -> str:
 
 
 def marker(stem: str) -> str:
-    """The no-op a step that only looks at the page evaluates as it ends (and a
-    test, as it ends, ``marker("test_end")``: the snapshot after its last step)."""
+    """A no-op whose traced call Playwright snapshots: ``marker("test_end")`` ends
+    a test, the snapshot after its last step."""
     if not _STEM.fullmatch(stem):
         raise ValueError(f"not a step screenshot name: {stem!r}")
     return f"/* bugbrain: the page as {stem} ended */ 0"

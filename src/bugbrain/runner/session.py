@@ -309,8 +309,7 @@ class Session:
                     run = _StepRun(page, camera, shutter, guard, ready, rel_dir, file_name)
                     await self._run_step(run, step, record)
             await shutter.settle()
-            passed = result["status"] != TestStatus.FAILED
-            if camera is not None and camera.marked and passed and guard.refused is None:
+            if camera is not None and camera.marked and guard.refused is None:
                 await self._snapshot_end(camera)
             if page is not None and camera is not None and guard.refused is not None:
                 # It went there after the last step's check: fail the test all the same.
@@ -441,12 +440,13 @@ class Session:
             record(result)
             return
         if not failed and self.step_snapshots:
-            marked = await self._snapshot(camera, run.rel_dir, run.file_name, action)
-            if marked is not None:
-                result["screenshot"] = marked
-                result["screenshot_source"] = ScreenshotSource.DOM_SNAPSHOT
-                record(result)
-                return
+            # Its screenshot is the last DOM snapshot in its trace group, or the
+            # next one after it (contract/step_snapshots.py): nothing to take now.
+            camera.marked = True
+            result["screenshot"] = f"{run.rel_dir}/{run.file_name}.png"
+            result["screenshot_source"] = ScreenshotSource.DOM_SNAPSHOT
+            record(result)
+            return
         capture = self._screenshot(page, camera, run.rel_dir, run.file_name)
         kept = result
 
@@ -551,32 +551,11 @@ class Session:
             and spec.screenshot_mode in (ScreenshotMode.EVERY_STEP, ScreenshotMode.ON_ASSERTIONS)
         )
 
-    async def _snapshot(
-        self, camera: Camera, rel_dir: str, file_name: str, action: str
-    ) -> str | None:
-        """The step's screenshot as the DOM snapshot Playwright took after its last
-        action, rendered when first opened. A step that only looked at the page
-        took none of its own: it marks its end with one. None if the page would
-        not answer (then it is captured as pixels)."""
-        rel = f"{rel_dir}/{file_name}.png"
-        if action not in LOOKS_ONLY:
-            camera.marked = True
-            return rel
-        try:
-            await camera.mark(
-                step_snapshots.marker(file_name),
-                "Page as the step ended",
-                _SCREENSHOT_TIMEOUT_MS / 1000,
-            )
-        except _CAPTURE_ERRORS as exc:
-            log.info("step snapshot %s not taken: %s", rel, errors.first_line(exc))
-            return None
-        return rel
-
     async def _snapshot_end(self, camera: Camera) -> None:
-        """A snapshot after the last step: a step's own is sometimes missing (a
-        click that navigates leaves the page between two documents as Playwright
-        takes it), and the next snapshot stands in for it (contract/step_snapshots.py)."""
+        """A snapshot after the last step. A step whose group holds no snapshot of
+        its own (one that only looked without a traced read, or a click that
+        navigated while Playwright took it) shows the next snapshot after it
+        (contract/step_snapshots.py): at the end of a test, this one."""
         try:
             await camera.mark(
                 step_snapshots.marker("test_end"),
