@@ -9,9 +9,10 @@ ended (the next step has not begun): its screenshot. A step whose group holds
 none (it only looked, without a traced read; or Playwright skipped it while a
 click navigated) shows the first snapshot after its group: the page before the
 next step acted. The test ends with ``marker``, a no-op Playwright snapshots
-the same way, so the last steps have one too. The step's screenshot path (``<dir>/<name>.png``) names no file yet;
-the API renders that snapshot to it the first time someone opens it
-(``runner/snapshot_render.py``), from ``<dir>/trace.zip``, and keeps it.
+the same way, so the last steps have one too. The step's screenshot path
+(``<dir>/<name>.png``) names no file yet; the API renders that snapshot to it
+the first time someone opens it (``runner/snapshot_render.py``), from
+``<dir>/trace.zip``, and keeps it.
 """
 
 from __future__ import annotations
