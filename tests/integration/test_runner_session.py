@@ -416,6 +416,7 @@ def test_screenshot_modes(
         [("shots", steps), ("ok", ok)],
         base_url=base_url,
         screenshot_mode=mode,
+        screenshot_source="pixels",  # files on disk at once (dom_snapshot: test_step_snapshots.py)
     )
     results = _results(_run(data))
     result = results["shots"]

@@ -555,15 +555,28 @@ class Session:
         """A snapshot after the last step. A step whose group holds no snapshot of
         its own (one that only looked without a traced read, or a click that
         navigated while Playwright took it) shows the next snapshot after it
-        (contract/step_snapshots.py): at the end of a test, this one."""
-        try:
-            await camera.mark(
-                step_snapshots.marker("test_end"),
-                "Page as the test ended",
-                _SCREENSHOT_TIMEOUT_MS / 1000,
-            )
-        except _CAPTURE_ERRORS as exc:
-            log.info("end-of-test snapshot not taken: %s", errors.first_line(exc))
+        (contract/step_snapshots.py): at the end of a test, this one. A page
+        still between two documents refuses it: once loaded, it is asked again."""
+        page = camera.page
+        for attempt in (1, 2):
+            try:
+                await camera.mark(
+                    step_snapshots.marker("test_end"),
+                    "Page as the test ended",
+                    _SCREENSHOT_TIMEOUT_MS / 1000,
+                )
+                return
+            except _CAPTURE_ERRORS as exc:
+                if attempt == 2:
+                    log.warning("end-of-test snapshot not taken: %s", errors.first_line(exc))
+                    return
+            with contextlib.suppress(Exception):
+                await quiet.internally(
+                    page,
+                    lambda: page.wait_for_load_state(
+                        "load", timeout=_SCREENSHOT_TIMEOUT_MS
+                    ),  # not vocabulary: Playwright's
+                )
 
     async def _screenshot(
         self, page: Page, camera: Camera, rel_dir: str, file_name: str
