@@ -80,6 +80,22 @@ def test_the_last_snapshot_in_a_steps_group(name: str, call: tuple[str, str] | N
     assert snapshot_call(TRACE, name) == call
 
 
+def test_the_end_marker_after_a_navigation_stands_in_with_its_after_snapshot() -> None:
+    end = json.dumps(
+        {"type": "before", "callId": "e@1", "class": "Frame", "method": "evaluateExpression",
+         "params": {"expression": marker("test_end")}}
+    )  # fmt: skip
+    trace = [
+        _before("g@1", title=group_title("step_5", "On catalog")),  # nothing traced in it
+        end,  # Playwright skipped its before-snapshot: the page was still navigating
+        _snap("e@1", "after"),
+    ]
+    assert snapshot_call(trace, "step_5.png") == ("e@1", "after")
+    # Any other call's after-snapshot shows that call's doing: never taken.
+    other = [trace[0], _before("x@1"), _snap("x@1", "after")]
+    assert snapshot_call(other, "step_5.png") is None
+
+
 def test_a_step_is_not_found_by_another_steps_prefix() -> None:
     trace = [
         _before("g@1", title=group_title("step_10", "Ten")),

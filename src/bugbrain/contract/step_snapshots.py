@@ -59,6 +59,7 @@ def snapshot_call(trace_lines: Iterable[str], name: str) -> tuple[str, str] | No
         return None
     prefix = f"{stem}{_SEPARATOR}"
     calls: list[tuple[str, object]] = []  # (call, parent) in the order they began
+    ends: set[str] = set()  # the test's closing no-op: its after-snapshot shows no step
     group: str | None = None
     phases: dict[str, set[str]] = {}
     for line in trace_lines:
@@ -75,6 +76,9 @@ def snapshot_call(trace_lines: Iterable[str], name: str) -> tuple[str, str] | No
             continue
         if group is None and isinstance(title, str) and title.startswith(prefix):
             group = call_id
+        params = event.get("params")
+        if isinstance(params, dict) and params.get("expression") == _END:
+            ends.add(call_id)
         calls.append((call_id, event.get("parentId")))
     if group is None:
         return None
@@ -84,8 +88,23 @@ def snapshot_call(trace_lines: Iterable[str], name: str) -> tuple[str, str] | No
         return last, "after"
     mine = {group, *children}
     later = [c for c, _ in calls[[c for c, _ in calls].index(group) + 1 :] if c not in mine]
-    following = next((c for c in later if "before" in phases.get(c, ())), None)
-    return (following, "before") if following is not None else None
+    return _first_after(later, phases, ends)
+
+
+_END: Final = marker("test_end")
+
+
+def _first_after(
+    later: list[str], phases: dict[str, set[str]], ends: set[str]
+) -> tuple[str, str] | None:
+    """The first snapshot of the page after a step and before the next one acted:
+    a later call's before-snapshot, or the closing no-op's after-snapshot."""
+    for call in later:
+        if "before" in phases.get(call, ()):
+            return call, "before"
+        if call in ends and "after" in phases.get(call, ()):
+            return call, "after"  # its before-snapshot fell between two documents
+    return None
 
 
 def _event(line: str) -> dict[str, Any] | None:
