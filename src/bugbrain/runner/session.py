@@ -128,6 +128,7 @@ class _StepRun:
     ready: readiness.PageReadiness | None
     rel_dir: str
     file_name: str
+    groups: quiet.TraceGroups  # with step snapshots: each step in a trace group
 
 
 class Session:
@@ -279,6 +280,7 @@ class Session:
         page: Page | None = None
         shutter = Shutter()
         camera: Camera | None = None
+        groups = quiet.TraceGroups()
         try:
             context, page = await self._open_page(recorder, guard)
         except Exception as exc:  # noqa: BLE001 - whatever it is, this test fails and the next runs
@@ -306,7 +308,7 @@ class Session:
                 if page is None or camera is None or result["status"] == TestStatus.FAILED:
                     record(_step_result(step, *_preview(step, self.variables)))
                 else:
-                    run = _StepRun(page, camera, shutter, guard, ready, rel_dir, file_name)
+                    run = _StepRun(page, camera, shutter, guard, ready, rel_dir, file_name, groups)
                     await self._run_step(run, step, record)
             await shutter.settle()
             if camera is not None and camera.marked and guard.refused is None:
@@ -330,6 +332,7 @@ class Session:
         finally:
             with contextlib.suppress(Exception):  # already logged; the context closes anyway
                 await shutter.settle()
+            await groups.settle()
             if context is not None:
                 failed = result["status"] == TestStatus.FAILED
                 marked = camera is not None and camera.marked
@@ -390,10 +393,9 @@ class Session:
         if not self.step_snapshots:
             await self._run_step_now(run, step, record)
             return
-        tracing = run.page.context.tracing
         title = step_snapshots.group_title(run.file_name, step.description or step.action)
         try:
-            await tracing.group(title)
+            await run.groups.open(run.page, title)
         except PlaywrightError as exc:  # the context is gone: the step will say so
             log.info("trace group %s not opened: %s", title, errors.first_line(exc))
             await self._run_step_now(run, step, record)
@@ -402,7 +404,7 @@ class Session:
             await self._run_step_now(run, step, record)
         finally:
             with contextlib.suppress(PlaywrightError):
-                await tracing.group_end()
+                await run.groups.close(run.page)
 
     async def _run_step_now(
         self, run: _StepRun, step: StepSpec, record: Callable[[StepResult], None]
