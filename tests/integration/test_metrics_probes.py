@@ -6,6 +6,7 @@ or when no browser launches."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -171,4 +172,33 @@ def test_readyz_fails_while_the_database_is_unreachable(tmp_path: Path) -> None:
         assert _value(scrape(server), "bugbrain_database_up") == 1
     finally:
         databases.allow_connections(tmp_path, True)
+        server.stop()
+
+
+def test_reads_come_back_after_the_database_drops_every_connection(tmp_path: Path) -> None:
+    """On PostgreSQL: the API's reads (status, list, results: ``api/reads.py``,
+    on the event loop) hold pooled connections; a database server that ends
+    them all (a restart) costs a read a retry on a fresh one, not an error."""
+    admin = databases.postgres_admin_url()
+    if admin is None:
+        pytest.skip("no PostgreSQL server (BUGBRAIN_TEST_DATABASE_URL, or 127.0.0.1:5432)")
+    databases.use_postgres(tmp_path, admin)
+    server = BugbrainServer(tmp_path, workers=0)
+    server.start()
+    try:
+        api = server.client("reads")
+        project = api.ok("POST", "/api/v1/projects", json={"name": "p", "base_url": "http://x"})
+        listing = f"/api/v1/executions?project_id={project['id']}"
+        with ThreadPoolExecutor(8) as pool:  # several pooled connections in use
+            answers = list(pool.map(lambda _: api.get(listing).status_code, range(40)))
+        assert answers == [200] * 40
+        databases.allow_connections(tmp_path, False)
+        databases.allow_connections(tmp_path, True)
+        for _ in range(10):  # every connection the pool held was ended
+            answer = api.get(listing)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["data"] == []
+            unknown = api.get("/api/v1/executions/exec_none/status")
+            assert unknown.status_code == 404, unknown.text
+    finally:
         server.stop()

@@ -6,6 +6,7 @@ PostgreSQL; a driver error comes out as SQLAlchemy's."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from bugbrain.db.engine import create_engine, read_tx, write_tx
+from bugbrain.db.engine import create_engine, create_read_engine, read_tx, write_tx
 from bugbrain.db.prepared import fetch_all, fetch_first
 from bugbrain.db.tables import UTCDateTime
 from tests.support.databases import postgres_admin_url
@@ -125,3 +126,35 @@ def test_a_driver_error_is_sqlalchemys(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError) as raised:
         fetch_all(conn, missing, {})
     assert not raised.value.connection_invalidated
+
+
+def test_under_the_asyncio_read_engine_the_same_rows(engine: Engine) -> None:
+    """On PostgreSQL the API reads through ``create_read_engine`` (asyncio, psycopg's
+    AsyncConnection, autocommit): the same rows as the synchronous engine's, and a
+    driver error still SQLAlchemy's."""
+    url = engine.url.render_as_string(hide_password=False)
+    read_engine = create_read_engine(url, 2)
+    if read_engine is None:
+        pytest.skip("SQLite reads use the one engine")
+    assert read_engine is not None  # for mypy, past the skip
+
+    def reads(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return fetch_all(conn, BY_ID, {"id": "t1"}), fetch_all(
+            conn, SINCE, {"since": T0, "limit": 5}
+        )
+
+    async def read_all() -> tuple[Any, ...]:
+        try:
+            async with read_engine.connect() as conn:
+                got = await conn.run_sync(reads)
+                missing = sa.select(sa.table("prepared_missing", sa.column("id")).c.id)
+                with pytest.raises(sa.exc.DBAPIError):
+                    await conn.run_sync(lambda c: fetch_all(c, missing, {}))
+            return got
+        finally:
+            await read_engine.dispose()
+
+    by_id, since = asyncio.run(read_all())
+    with read_tx(engine) as conn:
+        assert _typed(by_id) == _typed(_sqlalchemy(conn, BY_ID, {"id": "t1"}))
+        assert _typed(since) == _typed(_sqlalchemy(conn, SINCE, {"since": T0, "limit": 5}))

@@ -13,7 +13,7 @@ from bugbrain import __version__
 from bugbrain.api import errors, metrics, openapi, probes, reads
 from bugbrain.api.auth import KeyCache
 from bugbrain.api.context import AppContext
-from bugbrain.api.reads import READ_THREADS
+from bugbrain.api.reads import READ_CONNECTIONS
 from bugbrain.api.routes import artifacts, events, executions, resources, schedules, webhooks
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
@@ -51,8 +51,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         vault=load_vault(settings.data_dir, settings.secrets_key),
         pool=None,
         keys=KeyCache(engine, settings.api_key_cache_seconds),
-        read_engine=create_read_engine(settings.resolved_database_url, READ_THREADS),
-        read_threads=CapacityLimiter(READ_THREADS),
+        read_engine=create_read_engine(settings.resolved_database_url, READ_CONNECTIONS),
+        read_slots=CapacityLimiter(READ_CONNECTIONS),
         renderer=SnapshotRenderer(settings.chromium_path, settings.headless),
     )
 
@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
             reads.close(ctx)
             ctx.renderer.close()
             if ctx.read_engine is not None:
-                ctx.read_engine.dispose()
+                await ctx.read_engine.dispose()
             engine.dispose()
 
     app = FastAPI(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from anyio import CapacityLimiter
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
@@ -25,9 +26,10 @@ class AppContext:
     vault: Vault
     pool: WorkerPool | None
     keys: KeyCache
-    # PostgreSQL only: the engine and threads of the API's reads (api/reads.py).
-    read_engine: Engine | None
-    read_threads: CapacityLimiter
+    # PostgreSQL only: the asyncio engine of the API's reads, and their turns
+    # at its connections (api/reads.py).
+    read_engine: AsyncEngine | None
+    read_slots: CapacityLimiter
     # Renders passing steps' screenshots from DOM snapshots (api/step_screenshots.py).
     renderer: SnapshotRenderer
     # SQLite only: the connection the reads on the event loop use (api/reads.py).

@@ -119,7 +119,9 @@ def _run(
     compiled = _compiled(statement, conn.dialect)
     if not conn.in_transaction():
         conn.begin()
-    driver = conn.connection.driver_connection
+    # The DB-API connection: under the asyncio engine, SQLAlchemy's adapter,
+    # whose cursor suspends the read (a greenlet) while psycopg awaits.
+    driver = conn.connection.dbapi_connection
     assert driver is not None, "a connection in use has its DB-API connection"
     parameters = compiled.parameters(values)
     cursor = driver.cursor()
@@ -130,7 +132,7 @@ def _run(
             row = cursor.fetchone()
             fetched = [] if row is None else [row]
         else:
-            fetched = cursor.fetchall()
+            fetched = list(cursor.fetchall())
     except conn.dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy does: wrapped, and a lost connection invalidated (the
         # pool drops it; a read may be tried again on another).
