@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bugbrain.db.engine import create_engine, read_tx, write_tx
 from bugbrain.db.migrate import upgrade
+from bugbrain.db.prepared import run
 from bugbrain.db.tables import executions, projects, workspaces
 from bugbrain.errors import NotFound
 from bugbrain.services import execution_views as views
@@ -112,7 +113,7 @@ def test_list_in_one_query_matches_count_and_page(
     page = Page(limit, offset)
     arguments = {key: where.get(key) for key in WHERE[-1]}
     with read_tx(engine) as conn:
-        got = service.list_(conn, "ws_a", page, project_id="proj_a", **arguments)
+        got = run(conn, service.list_("ws_a", page, project_id="proj_a", **arguments))
         ids, total = _expected(conn, page, where)
     assert [item["id"] for item in got["data"]] == ids
     assert got["pagination"] == {"limit": limit, "offset": offset, "total": total}
@@ -122,11 +123,11 @@ def test_list_in_one_query_matches_count_and_page(
 def test_list_of_an_empty_project_and_of_someone_elses(engine: Engine) -> None:
     nothing = dict.fromkeys(WHERE[-1])
     with read_tx(engine) as conn:
-        empty = service.list_(conn, "ws_a", Page(20, 0), project_id="proj_empty", **nothing)
+        empty = run(conn, service.list_("ws_a", Page(20, 0), project_id="proj_empty", **nothing))
         assert empty == {"data": [], "pagination": {"limit": 20, "offset": 0, "total": 0}}
         for project in ("proj_b", "proj_nope"):  # another workspace's is a missing one
             with pytest.raises(NotFound, match=f"Project {project} not found"):
-                service.list_(conn, "ws_a", Page(20, 0), project_id=project, **nothing)
+                run(conn, service.list_("ws_a", Page(20, 0), project_id=project, **nothing))
 
 
 def test_view_leaves_the_spec_out_and_is_scoped(engine: Engine) -> None:

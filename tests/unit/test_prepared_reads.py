@@ -2,7 +2,8 @@
 gives for the same statement: the same values, of the same types (aware UTC
 datetimes, decoded JSON, booleans, floats), bound the same way (a datetime
 filter, a literal in the statement), on SQLite and, when a server is there, on
-PostgreSQL; a driver error comes out as SQLAlchemy's."""
+PostgreSQL, through SQLAlchemy's connection and through asyncpg; a driver
+error comes out as SQLAlchemy's."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from bugbrain.db.engine import create_engine, create_read_engine, read_tx, write_tx
-from bugbrain.db.prepared import fetch_all, fetch_first
+from bugbrain.db.engine import create_engine, read_tx, write_tx
+from bugbrain.db.pg_reads import PgReads
+from bugbrain.db.prepared import Reads, every, fetch_all, fetch_first, first, run
 from bugbrain.db.tables import UTCDateTime
 from tests.support.databases import postgres_admin_url
 
@@ -128,33 +131,72 @@ def test_a_driver_error_is_sqlalchemys(engine: Engine) -> None:
     assert not raised.value.connection_invalidated
 
 
-def test_under_the_asyncio_read_engine_the_same_rows(engine: Engine) -> None:
-    """On PostgreSQL the API reads through ``create_read_engine`` (asyncio, psycopg's
-    AsyncConnection, autocommit): the same rows as the synchronous engine's, and a
-    driver error still SQLAlchemy's."""
-    url = engine.url.render_as_string(hide_password=False)
-    read_engine = create_read_engine(url, 2)
-    if read_engine is None:
-        pytest.skip("SQLite reads use the one engine")
-    assert read_engine is not None  # for mypy, past the skip
+@pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[Engine]:
+    made = _postgres()
+    engine = next(made)
+    metadata.create_all(engine)
+    with write_tx(engine) as conn:
+        for row in ROWS:
+            conn.execute(things.insert().values(**row))
+    yield engine
+    next(made, None)
 
-    def reads(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return fetch_all(conn, BY_ID, {"id": "t1"}), fetch_all(
-            conn, SINCE, {"since": T0, "limit": 5}
-        )
 
-    async def read_all() -> tuple[Any, ...]:
+def _both(thing: str) -> Reads[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    one = yield from first(BY_ID, {"id": thing})
+    if one is None:
+        raise LookupError(thing)
+    return one, (yield from every(SINCE, {"since": T0, "limit": 5}))
+
+
+def test_on_asyncpg_the_same_rows_and_a_lost_connection_read_again(postgres: Engine) -> None:
+    """On PostgreSQL the API's reads run on asyncpg (``db/pg_reads.py``): the
+    same rows, of the same types, as SQLAlchemy's; an error of the reads' own
+    or of a query leaves the next read working; a connection the server ended
+    costs a read one retry, not an error."""
+    url = postgres.url.render_as_string(hide_password=False)
+    pg = PgReads(url, 2)
+
+    def by_id(thing: str) -> Reads[list[dict[str, Any]]]:
+        return every(BY_ID, {"id": thing})
+
+    async def scenario() -> dict[str, Any]:
+        got: dict[str, Any] = {}
         try:
-            async with read_engine.connect() as conn:
-                got = await conn.run_sync(reads)
-                missing = sa.select(sa.table("prepared_missing", sa.column("id")).c.id)
-                with pytest.raises(sa.exc.DBAPIError):
-                    await conn.run_sync(lambda c: fetch_all(c, missing, {}))
-            return got
+            for thing in ("t1", "t2", "t3", "nope"):
+                got[thing] = await pg.read(by_id, thing)
+            got["both"] = await pg.read(_both, "t1")
+            with pytest.raises(LookupError):
+                await pg.read(_both, "nope")
+            missing = sa.select(sa.table("prepared_missing", sa.column("id")).c.id)
+            with pytest.raises(asyncpg.UndefinedTableError):
+                await pg.read(every, missing, {})
+            with postgres.connect() as admin:  # ends every other connection to it
+                admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            got["after"] = await pg.read(by_id, "t2")
         finally:
-            await read_engine.dispose()
+            await pg.close()
+        return got
 
-    by_id, since = asyncio.run(read_all())
+    got = asyncio.run(scenario())
+    with read_tx(postgres) as conn:
+        for thing in ("t1", "t2", "t3", "nope"):
+            assert _typed(got[thing]) == _typed(_sqlalchemy(conn, BY_ID, {"id": thing}))
+        since = _sqlalchemy(conn, SINCE, {"since": T0, "limit": 5})
+        one, rows = got["both"]
+        assert _typed([one]) == _typed(_sqlalchemy(conn, BY_ID, {"id": "t1"}))
+        assert _typed(rows) == _typed(since)
+        assert _typed(got["after"]) == _typed(_sqlalchemy(conn, BY_ID, {"id": "t2"}))
+
+
+def test_run_answers_a_generator_of_reads(engine: Engine) -> None:
     with read_tx(engine) as conn:
-        assert _typed(by_id) == _typed(_sqlalchemy(conn, BY_ID, {"id": "t1"}))
-        assert _typed(since) == _typed(_sqlalchemy(conn, SINCE, {"since": T0, "limit": 5}))
+        one, rows = run(conn, _both("t1"))
+        assert one == fetch_first(conn, BY_ID, {"id": "t1"})
+        assert rows == fetch_all(conn, SINCE, {"since": T0, "limit": 5})
+        with pytest.raises(LookupError):
+            run(conn, _both("nope"))

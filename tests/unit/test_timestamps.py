@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from bugbrain.clock import as_utc, isoformat, utcnow
 from bugbrain.db.engine import create_engine, read_tx, write_tx
 from bugbrain.db.migrate import upgrade
+from bugbrain.db.prepared import run
 from bugbrain.db.tables import executions, projects, workspaces
 from bugbrain.services import executions as service
 from bugbrain.services.common import Page
@@ -114,15 +115,17 @@ def listed(engine: Engine, **filters: str) -> list[str]:
     # As the API parses a query parameter, then as the route normalises it.
     parsed = {k: as_utc(TypeAdapter(datetime).validate_python(v)) for k, v in filters.items()}
     with read_tx(engine) as conn:
-        out = service.list_(
+        out = run(
             conn,
-            "ws_t",
-            Page(100, 0),
-            project_id="proj_t",
-            status=None,
-            test_plan_id=None,
-            created_after=parsed.get("created_after"),
-            created_before=parsed.get("created_before"),
+            service.list_(
+                "ws_t",
+                Page(100, 0),
+                project_id="proj_t",
+                status=None,
+                test_plan_id=None,
+                created_after=parsed.get("created_after"),
+                created_before=parsed.get("created_before"),
+            ),
         )
     for item in out["data"]:
         assert item["created_at"] == SHOWN[item["id"]]

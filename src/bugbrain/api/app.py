@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import CapacityLimiter
 from fastapi import FastAPI
 
 from bugbrain import __version__
@@ -17,8 +16,9 @@ from bugbrain.api.reads import READ_CONNECTIONS
 from bugbrain.api.routes import artifacts, events, executions, resources, schedules, webhooks
 from bugbrain.artifacts.base import open_store
 from bugbrain.artifacts.store import load_or_create_secret
-from bugbrain.db.engine import create_engine, create_read_engine
+from bugbrain.db.engine import create_engine
 from bugbrain.db.migrate import upgrade
+from bugbrain.db.pg_reads import PgReads
 from bugbrain.runner.snapshot_render import SnapshotRenderer
 from bugbrain.schemas.meta import Health
 from bugbrain.settings import Settings
@@ -51,8 +51,11 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         vault=load_vault(settings.data_dir, settings.secrets_key),
         pool=None,
         keys=KeyCache(engine, settings.api_key_cache_seconds),
-        read_engine=create_read_engine(settings.resolved_database_url, READ_CONNECTIONS),
-        read_slots=CapacityLimiter(READ_CONNECTIONS),
+        pg_reads=(
+            None
+            if settings.is_sqlite
+            else PgReads(settings.resolved_database_url, READ_CONNECTIONS)
+        ),
         renderer=SnapshotRenderer(settings.chromium_path, settings.headless),
     )
 
@@ -90,8 +93,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                 embedded.stop()
             reads.close(ctx)
             ctx.renderer.close()
-            if ctx.read_engine is not None:
-                await ctx.read_engine.dispose()
+            if ctx.pg_reads is not None:
+                await ctx.pg_reads.close()
             engine.dispose()
 
     app = FastAPI(

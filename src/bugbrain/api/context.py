@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anyio import CapacityLimiter
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bugbrain.api.auth import KeyCache
 from bugbrain.artifacts.base import ArtifactStore
+from bugbrain.db.pg_reads import PgReads
 from bugbrain.runner.snapshot_render import SnapshotRenderer
 from bugbrain.settings import Settings
 from bugbrain.vault import Vault
@@ -26,10 +25,8 @@ class AppContext:
     vault: Vault
     pool: WorkerPool | None
     keys: KeyCache
-    # PostgreSQL only: the asyncio engine of the API's reads, and their turns
-    # at its connections (api/reads.py).
-    read_engine: AsyncEngine | None
-    read_slots: CapacityLimiter
+    # PostgreSQL only: the API's polled reads, on asyncpg (api/reads.py).
+    pg_reads: PgReads | None
     # Renders passing steps' screenshots from DOM snapshots (api/step_screenshots.py).
     renderer: SnapshotRenderer
     # SQLite only: the connection the reads on the event loop use (api/reads.py).

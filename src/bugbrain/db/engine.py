@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 _WRITE = "bugbrain_write"
 
@@ -26,23 +25,6 @@ def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     return sa.create_engine(_driver_url(url), pool_pre_ping=True)
-
-
-def create_read_engine(url: str, connections: int) -> AsyncEngine | None:
-    """PostgreSQL: an asyncio engine for the API's reads (``api/reads.py``), on
-    psycopg's ``AsyncConnection``, in autocommit and without a ping before each
-    checkout, so that a read is one round trip per query instead of three or
-    four (a ping, ``BEGIN``, the query, ``COMMIT``) and waits on the event loop,
-    not in a thread. Under PostgreSQL's READ COMMITTED each statement of a
-    transaction takes a snapshot of its own anyway, so reads lose nothing; a
-    read that meets a dead connection is tried again. None for SQLite, whose
-    reads use the one engine (local: a read transaction costs microseconds).
-    """
-    if url.startswith("sqlite"):
-        return None
-    return create_async_engine(
-        _driver_url(url), isolation_level="AUTOCOMMIT", pool_size=connections, max_overflow=0
-    )
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -13,12 +13,18 @@ column its value).
 
 Only plain selects whose parameters are all named ``bindparam``s: no expanding
 ``IN`` lists, no literal-execute parameters.
+
+A request's reads are written once, as a generator of ``Reads`` that yields
+each ``Fetch`` and is sent its rows (``first``, ``every``): no I/O of its own.
+``run`` answers them here, on a SQLAlchemy connection; ``db/pg_reads.py``
+answers the same generator on asyncpg, awaiting each query on the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -33,6 +39,31 @@ class Row(Protocol):
 
 
 _Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One query of a ``Reads``: its rows are sent back (only the first, if ``first``)."""
+
+    statement: sa.Select[Any]
+    values: Mapping[str, Any]
+    first: bool = False
+
+
+# Reads yielding Fetches, sent each one's rows, returning T.
+Reads: TypeAlias = Generator[Fetch, list[dict[str, Any]], T]
+
+
+def first(statement: sa.Select[Any], values: Mapping[str, Any]) -> Reads[dict[str, Any] | None]:
+    """The first row, or None."""
+    rows = yield Fetch(statement, values, first=True)
+    return rows[0] if rows else None
+
+
+def every(statement: sa.Select[Any], values: Mapping[str, Any]) -> Reads[list[dict[str, Any]]]:
+    """Every row."""
+    return (yield Fetch(statement, values))
 
 
 class _Compiled:
@@ -55,6 +86,10 @@ class _Compiled:
         # Known at the first execution: a processor may depend on the type the
         # driver reports (PostgreSQL's numerics do), as in SQLAlchemy.
         self._columns: list[tuple[str, _Processor]] | None = None
+
+    @property
+    def described(self) -> bool:
+        return self._columns is not None
 
     def describe(self, description: Any) -> None:
         if self._columns is None:
@@ -89,7 +124,7 @@ class _Compiled:
 _COMPILED: dict[tuple[sa.Select[Any], str], _Compiled] = {}
 
 
-def _compiled(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
+def compiled(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
     key = (statement, f"{dialect.name}+{dialect.driver}")
     found = _COMPILED.get(key)
     if found is None:
@@ -97,11 +132,22 @@ def _compiled(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
     return found
 
 
+def run(conn: Connection, reads: Reads[T]) -> T:
+    """What ``reads`` returns, each of its queries run in ``conn``'s
+    transaction (begun first if it is not, as ``conn.execute`` would)."""
+    try:
+        fetch = next(reads)
+        while True:
+            fetch = reads.send(_run(conn, fetch.statement, fetch.values, first=fetch.first))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+
+
 def fetch_all(
     conn: Connection, statement: sa.Select[Any], values: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """Every row of ``statement`` with ``values`` bound, in ``conn``'s
-    transaction (begun first if it is not, as ``conn.execute`` would)."""
+    """Every row of ``statement`` with ``values`` bound, in ``conn``'s transaction."""
     return _run(conn, statement, values, first=False)
 
 
@@ -116,18 +162,16 @@ def fetch_first(
 def _run(
     conn: Connection, statement: sa.Select[Any], values: Mapping[str, Any], *, first: bool
 ) -> list[dict[str, Any]]:
-    compiled = _compiled(statement, conn.dialect)
+    prepared = compiled(statement, conn.dialect)
     if not conn.in_transaction():
         conn.begin()
-    # The DB-API connection: under the asyncio engine, SQLAlchemy's adapter,
-    # whose cursor suspends the read (a greenlet) while psycopg awaits.
     driver = conn.connection.dbapi_connection
     assert driver is not None, "a connection in use has its DB-API connection"
-    parameters = compiled.parameters(values)
+    parameters = prepared.parameters(values)
     cursor = driver.cursor()
     try:
-        cursor.execute(compiled.sql, parameters)
-        compiled.describe(cursor.description)
+        cursor.execute(prepared.sql, parameters)
+        prepared.describe(cursor.description)
         if first:
             row = cursor.fetchone()
             fetched = [] if row is None else [row]
@@ -140,7 +184,7 @@ def _run(
         if lost:
             conn.invalidate(exc)
         raise sa.exc.DBAPIError.instance(
-            compiled.sql,
+            prepared.sql,
             parameters,
             exc,
             conn.dialect.loaded_dbapi.Error,
@@ -149,4 +193,4 @@ def _run(
         ) from exc
     finally:
         cursor.close()
-    return compiled.rows(fetched)
+    return prepared.rows(fetched)

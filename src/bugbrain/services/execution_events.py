@@ -20,9 +20,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain.clock import isoformat
+from bugbrain.db import prepared
+from bugbrain.db.prepared import Reads, Row
 from bugbrain.db.tables import test_results
 from bugbrain.vocabulary import TERMINAL, ExecutionStatus, TestStatus
 
@@ -171,9 +172,8 @@ def format_event(event: Event) -> str:
     return f"id: {event.id}\nevent: {event.name}\ndata: {json.dumps(event.data)}\n\n"
 
 
-def read_tests(conn: Connection, execution_id: str) -> list[TestRow]:
-    """The tests' progress, without their steps (a stream looks twice a second)."""
-    columns = [
+_TESTS = (
+    sa.select(
         test_results.c.position,
         test_results.c.test_case_id,
         test_results.c.name,
@@ -181,16 +181,19 @@ def read_tests(conn: Connection, execution_id: str) -> list[TestRow]:
         test_results.c.started_at,
         test_results.c.duration_ms,
         test_results.c.error,
-    ]
-    query = (
-        sa.select(*columns)
-        .where(test_results.c.execution_id == execution_id)
-        .order_by(test_results.c.position)
     )
-    return [_test_row(row) for row in conn.execute(query).mappings()]
+    .where(test_results.c.execution_id == sa.bindparam("execution_id"))
+    .order_by(test_results.c.position)
+)
 
 
-def _test_row(row: RowMapping) -> TestRow:
+def read_tests(execution_id: str) -> Reads[list[TestRow]]:
+    """The tests' progress, without their steps (a stream looks twice a second)."""
+    rows = yield from prepared.every(_TESTS, {"execution_id": execution_id})
+    return [_test_row(row) for row in rows]
+
+
+def _test_row(row: Row) -> TestRow:
     return TestRow(
         position=int(row["position"]),
         test_id=str(row["test_case_id"]),

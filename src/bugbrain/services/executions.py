@@ -12,9 +12,10 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from bugbrain import ids
 from bugbrain.clock import utcnow
-from bugbrain.db import jobs
-from bugbrain.db.prepared import Row, fetch_all, fetch_first
+from bugbrain.db import jobs, prepared
+from bugbrain.db.prepared import Reads, Row
 from bugbrain.db.tables import executions, test_cases, test_results
+from bugbrain.db.tables import projects as projects_table
 from bugbrain.errors import Conflict, InvalidInput, NotFound
 from bugbrain.schemas.executions import ExecutionCreate
 from bugbrain.services import execution_state as state
@@ -48,14 +49,18 @@ _RESULTS = (
 _TOTAL = "total_matching"  # the list query's window count
 
 
-def get_view(conn: Connection, workspace_id: str, execution_id: str) -> Row:
+def view(workspace_id: str, execution_id: str) -> Reads[Row]:
     """``get`` without the spec, in one prepared statement: what the status,
     summary and results views read."""
     params = {"execution_id": execution_id, "workspace_id": workspace_id}
-    row = fetch_first(conn, _GET_VIEW, params)
+    row = yield from prepared.first(_GET_VIEW, params)
     if row is None:
         raise NotFound(f"Execution {execution_id} not found")
     return row
+
+
+def get_view(conn: Connection, workspace_id: str, execution_id: str) -> Row:
+    return prepared.run(conn, view(workspace_id, execution_id))
 
 
 def _resolve_environment(
@@ -314,8 +319,22 @@ def _list_query(status: bool, plan: bool, after: bool, before: bool) -> sa.Selec
     )
 
 
+@functools.cache
+def _count_query(status: bool, plan: bool, after: bool, before: bool) -> sa.Select[Any]:
+    """How many rows that combination of filters matches (asked only past the end)."""
+    matching = (
+        _list_query(status, plan, after, before).limit(None).offset(None).order_by(None).subquery()
+    )
+    return sa.select(sa.func.count().label(_TOTAL)).select_from(matching)
+
+
+_PROJECT_OF_WORKSPACE = sa.select(projects_table.c.id).where(
+    projects_table.c.id == sa.bindparam("project_id"),
+    projects_table.c.workspace_id == sa.bindparam("workspace_id"),
+)
+
+
 def list_(
-    conn: Connection,
     workspace_id: str,
     page: Page,
     *,
@@ -324,14 +343,14 @@ def list_(
     test_plan_id: str | None,
     created_after: datetime | None,
     created_before: datetime | None,
-) -> dict[str, Any]:
+) -> Reads[dict[str, Any]]:
     filters = {
         "status": status or None,
         "test_plan_id": test_plan_id or None,
         "created_after": created_after,
         "created_before": created_before,
     }
-    query = _list_query(*(value is not None for value in filters.values()))
+    flags = tuple(value is not None for value in filters.values())
     params = {
         "workspace_id": workspace_id,
         "project_id": project_id,
@@ -339,18 +358,18 @@ def list_(
         "offset": page.offset,
         **{name: value for name, value in filters.items() if value is not None},
     }
-    rows = fetch_all(conn, query, params)
+    rows = yield from prepared.every(_list_query(*flags), params)
     if rows:
         # Rows of this workspace and project: the project is the workspace's.
         total = int(rows[0][_TOTAL])
     else:
-        projects.get(conn, workspace_id, project_id)  # 404 unless it is the workspace's
+        # 404 unless the project is the workspace's (as projects.get says it).
+        if (yield from prepared.first(_PROJECT_OF_WORKSPACE, params)) is None:
+            raise NotFound(f"Project {project_id} not found")
         total = 0
         if page.offset:  # past the end: how many there are
-            matching = query.limit(None).offset(None).order_by(None).subquery()
-            del params["limit"], params["offset"]
-            counted = sa.select(sa.func.count()).select_from(matching)
-            total = int(conn.execute(counted, params).scalar_one())
+            counted = yield from prepared.first(_count_query(*flags), params)
+            total = int(counted[_TOTAL]) if counted is not None else 0
     return {"data": [summary_json(r) for r in rows], "pagination": pagination(page, total)}
 
 
@@ -366,8 +385,12 @@ def cancel(conn: Connection, workspace_id: str, execution_id: str) -> RowMapping
     return get(conn, workspace_id, execution_id)
 
 
+def results(execution_id: str) -> Reads[list[dict[str, Any]]]:
+    return prepared.every(_RESULTS, {"execution_id": execution_id})
+
+
 def results_rows(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
-    return fetch_all(conn, _RESULTS, {"execution_id": execution_id})
+    return prepared.run(conn, results(execution_id))
 
 
 def queue_position(conn: Connection, row: RowMapping) -> tuple[int, int]:
@@ -409,14 +432,18 @@ _RECENT_RUNS = (
 )
 
 
-def typical_duration(conn: Connection, row: Row) -> float:
+def typical(row: Row) -> Reads[float]:
     """Median wall time of recent finished runs of the same plan (else of the
     project), else a guess from the number of tests."""
     for column, query in _RECENT_RUNS:
-        recent = fetch_all(conn, query, {"value": row[column]})
+        recent = yield from prepared.every(query, {"value": row[column]})
         durations: list[float] = sorted(
             (r["completed_at"] - r["started_at"]).total_seconds() for r in recent
         )
         if durations:
             return durations[len(durations) // 2]
     return 3.0 + 4.0 * int(row["total_tests"])
+
+
+def typical_duration(conn: Connection, row: Row) -> float:
+    return prepared.run(conn, typical(row))

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 
 from bugbrain import ids
 from bugbrain.clock import isoformat, utcnow
-from bugbrain.db.prepared import Row, fetch_all
+from bugbrain.db import prepared
+from bugbrain.db.prepared import Reads, Row
 from bugbrain.db.tables import element_fingerprints, heals, test_cases
 from bugbrain.db.upsert import upsert
 from bugbrain.elements.selectors import public_selector, shown_selector
@@ -164,8 +165,9 @@ _OF_EXECUTION = (
 )
 
 
-def list_for_execution(conn: Connection, execution_id: str) -> list[dict[str, Any]]:
-    return [to_json(r) for r in fetch_all(conn, _OF_EXECUTION, {"execution_id": execution_id})]
+def of_execution(execution_id: str) -> Reads[list[dict[str, Any]]]:
+    rows = yield from prepared.every(_OF_EXECUTION, {"execution_id": execution_id})
+    return [to_json(r) for r in rows]
 
 
 def accept(conn: Connection, workspace_id: str, test_case_id: str, heal_id: str) -> dict[str, Any]:

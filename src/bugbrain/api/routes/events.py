@@ -10,12 +10,12 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy.engine import Connection
 
 from bugbrain.api.deps import Auth, Ctx
 from bugbrain.api.openapi import errors
 from bugbrain.api.reads import read
 from bugbrain.api.strict_json import StrictJsonRoute
+from bugbrain.db.prepared import Reads
 from bugbrain.services import execution_views as views
 from bugbrain.services import executions
 from bugbrain.services.execution_events import Seen, Snapshot, events, format_event, read_tests
@@ -55,10 +55,11 @@ _EVENT = {
 }
 
 
-def _look(conn: Connection, workspace_id: str, execution_id: str) -> Snapshot:
-    row = executions.get_view(conn, workspace_id, execution_id)
-    typical = executions.typical_duration(conn, row) if views.uses_typical_duration(row) else 0.0
-    return Snapshot(views.status_json(row, typical), read_tests(conn, execution_id))
+def _look(workspace_id: str, execution_id: str) -> Reads[Snapshot]:
+    row = yield from executions.view(workspace_id, execution_id)
+    use = views.uses_typical_duration(row)
+    typical = (yield from executions.typical(row)) if use else 0.0
+    return Snapshot(views.status_json(row, typical), (yield from read_tests(execution_id)))
 
 
 @router.get(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator, TypeAdapter
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from bugbrain.api.context import AppContext
 from bugbrain.api.deps import KEYED, Auth, Ctx, app_ctx, authenticate
@@ -22,7 +22,7 @@ from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
 from bugbrain.clock import as_utc, isoformat
 from bugbrain.db.engine import read_tx, write_tx
-from bugbrain.db.prepared import Row
+from bugbrain.db.prepared import Reads, Row
 from bugbrain.schemas.executions import (
     CancelledExecution,
     ExecutionCreate,
@@ -131,9 +131,8 @@ async def list_executions(
     created_after: Annotated[DateFilter, Query(description="Inclusive.")] = None,
     created_before: Annotated[DateFilter, Query(description="Exclusive.")] = None,
 ) -> Response:
-    def page(conn: Connection) -> ExecutionList:
-        found = executions.list_(
-            conn,
+    def page() -> Reads[dict[str, Any]]:
+        return executions.list_(
             auth.workspace_id,
             Page(limit, offset),
             project_id=project_id,
@@ -142,9 +141,9 @@ async def list_executions(
             created_after=_utc_filter(created_after),
             created_before=_utc_filter(created_before),
         )
-        return ExecutionList.model_validate(found)
 
-    return json_body(_LIST, await read(app_ctx(request), page))
+    found = await read(app_ctx(request), page)
+    return json_body(_LIST, ExecutionList.model_validate(found))
 
 
 def _create(ctx: AppContext, workspace_id: str, body: ExecutionCreate) -> RowMapping:
@@ -299,14 +298,14 @@ _EXECUTION_ERRORS = errors(401, (404, "No such execution in your workspace."))
 )
 async def get_execution(execution_id: str, request: Request) -> Response:
     auth = await authenticate(request)
-    row = await read(app_ctx(request), executions.get_view, auth.workspace_id, execution_id)
+    row = await read(app_ctx(request), executions.view, auth.workspace_id, execution_id)
     return json_body(_SUMMARY, views.summary_json(row))
 
 
-def _status_reads(conn: Connection, workspace_id: str, execution_id: str) -> tuple[Row, float]:
-    row = executions.get_view(conn, workspace_id, execution_id)
+def _status_reads(workspace_id: str, execution_id: str) -> Reads[tuple[Row, float]]:
+    row = yield from executions.view(workspace_id, execution_id)
     use = views.uses_typical_duration(row)
-    return row, executions.typical_duration(conn, row) if use else 0.0
+    return row, (yield from executions.typical(row)) if use else 0.0
 
 
 @router.get(
@@ -327,11 +326,11 @@ async def get_status(execution_id: str, request: Request) -> Response:
 
 
 def _results_reads(
-    conn: Connection, workspace_id: str, execution_id: str
-) -> tuple[Row, list[dict[str, Any]], list[dict[str, Any]]]:
-    row = executions.get_view(conn, workspace_id, execution_id)
-    tests = executions.results_rows(conn, execution_id)
-    return row, tests, heals.list_for_execution(conn, execution_id)
+    workspace_id: str, execution_id: str
+) -> Reads[tuple[Row, list[dict[str, Any]], list[dict[str, Any]]]]:
+    row = yield from executions.view(workspace_id, execution_id)
+    tests = yield from executions.results(execution_id)
+    return row, tests, (yield from heals.of_execution(execution_id))
 
 
 @router.get(
@@ -350,9 +349,9 @@ async def get_results(execution_id: str, request: Request) -> Response:
     return json_body(_RESULTS_BODY, body)
 
 
-def _heals_reads(conn: Connection, workspace_id: str, execution_id: str) -> list[dict[str, Any]]:
-    executions.get_view(conn, workspace_id, execution_id)
-    return heals.list_for_execution(conn, execution_id)
+def _heals_reads(workspace_id: str, execution_id: str) -> Reads[list[dict[str, Any]]]:
+    yield from executions.view(workspace_id, execution_id)
+    return (yield from heals.of_execution(execution_id))
 
 
 @router.get(
