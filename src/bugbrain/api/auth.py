@@ -59,15 +59,19 @@ class KeyCache:
 
     def cached(self, token: str) -> Principal | None:
         """The principal for ``token`` if a read of it is still fresh; never blocks."""
+        entry = self._fresh(ids.hash_key(token))
+        return None if entry is None else entry.principal
+
+    def _fresh(self, digest: str) -> _Entry | None:
         if self._ttl <= 0:
             return None
-        entry = self._entries.get(ids.hash_key(token))
+        entry = self._entries.get(digest)
         if entry is None or self._clock() - entry.read_at >= self._ttl:
             return None
         expires = entry.principal.expires_at
         if expires is not None and expires <= utcnow():
             return None  # the read says why
-        return entry.principal
+        return entry
 
     def lookup(self, token: str) -> Principal:
         """Read the key's row (blocking: call it from a thread), record its use
@@ -101,13 +105,12 @@ class KeyCache:
         """Cached, else looked up in a thread, one read per key at a time."""
         if self._ttl <= 0:
             return await to_thread.run_sync(self.lookup, token)
-        principal = self.cached(token)
-        if principal is None:
+        entry = self._fresh(ids.hash_key(token))
+        if entry is None:
             return await asyncio.shield(self._read_once(token))
-        entry = self._entries.get(ids.hash_key(token))
-        if entry is not None and self._clock() - entry.read_at >= self._ttl / 2:
+        if self._clock() - entry.read_at >= self._ttl / 2:
             self._read_once(token)  # refresh ahead; this request goes on with the entry
-        return principal
+        return entry.principal
 
     def _read_once(self, token: str) -> asyncio.Future[Principal]:
         """The read of this key under way, or a new one. A read that started a

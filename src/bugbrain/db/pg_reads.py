@@ -9,7 +9,7 @@ throughput"): psycopg's ``AsyncConnection`` under SQLAlchemy's asyncio engine
 cost ~0.2 ms more CPU per request than asyncpg awaited directly, and
 asyncpg's own pool (a proxy object and a reset query per checkout) ~0.05 ms
 more than the list of idle connections kept here, behind a first-come,
-first-served limiter whose slots never outnumber the connections.
+first-served semaphore whose slots never outnumber the connections.
 
 A connection the server ended (a restart, an idle timeout, a terminated
 backend) ends the idle ones too, and the reads, which change nothing, run
@@ -18,12 +18,12 @@ again once on a new connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar, TypeVarTuple
 
 import asyncpg
-from anyio import CapacityLimiter
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Dialect, make_url
 
@@ -54,16 +54,18 @@ class PgReads:
 
     def __init__(self, url: str, size: int) -> None:
         self._dsn = asyncpg_dsn(url)
-        self._slots = CapacityLimiter(size)
+        # FIFO: asyncio's semaphore hands a released slot to the longest waiter,
+        # and a newcomer queues behind waiters (cheaper than anyio's limiter).
+        self._slots = asyncio.Semaphore(size)
         self._idle: list[asyncpg.Connection] = []
         # SQLAlchemy's dialect classes are untyped.
         self._dialect: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
     async def read(self, reads: Callable[[*Args], Reads[T]], *args: *Args) -> T:
         """What ``reads(*args)`` returns, its queries answered in turn."""
-        # In turn: a slot is taken first come, first served (an asyncio queue
-        # lets a newcomer overtake a woken waiter, which left some requests
-        # waiting for seconds under load: docs/benchmarks.md).
+        # In turn: a slot is taken first come, first served (a pool's asyncio
+        # queue lets a newcomer overtake a woken waiter, which left some
+        # requests waiting for seconds under load: docs/benchmarks.md).
         async with self._slots:
             try:
                 return await self._on_a_connection(reads, *args)
