@@ -32,6 +32,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         workers=getattr(args, "workers", None),
+        api_processes=getattr(args, "api_processes", None),
     )
 
 
@@ -289,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="concurrent executions (env BUGBRAIN_WORKERS, default 2); 0: the API alone, "
         "with `bugbrain worker` processes running them (PostgreSQL)",
+    )
+    serve.add_argument(
+        "--api-processes",
+        type=int,
+        help="API processes sharing the port (env BUGBRAIN_API_PROCESSES, default 1; "
+        "PostgreSQL): about one per core the API may use",
     )
     _data_dir_arg(serve)
     serve.set_defaults(func=cmd_serve)

@@ -34,6 +34,9 @@ class Settings:
     # Executions this process runs at once; 0 runs the API alone (PostgreSQL only:
     # `bugbrain worker` processes, on any host, run them).
     workers: int = 2
+    # API processes of `bugbrain serve` (PostgreSQL: more than one shares the
+    # port, the workers staying in the first).
+    api_processes: int = 1
     # Secret for signing artifact URLs; empty means "generate once, keep in data_dir".
     secret_key: str = ""
     # Fernet key(s) sealing secret variables (comma-separated: the first seals,
@@ -204,6 +207,7 @@ _TYPES: dict[str, Any] = {
     "port": int,
     "public_url": str,
     "workers": int,
+    "api_processes": int,
     "secret_key": str,
     "secrets_key": str,
     "artifact_url_ttl_seconds": int,
@@ -254,6 +258,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             "workers must be at least 1 with SQLite: the server runs the executions itself "
             "(separate `bugbrain worker` processes need PostgreSQL, BUGBRAIN_DATABASE_URL)"
+        )
+    if not 1 <= settings.api_processes <= 64:
+        raise ConfigError("api_processes must be between 1 and 64")
+    if settings.api_processes > 1 and settings.is_sqlite:
+        raise ConfigError(
+            "api_processes above 1 needs PostgreSQL (BUGBRAIN_DATABASE_URL): on SQLite the "
+            "server's queue and the executions it runs live in one process"
         )
     if not 0 < settings.port < 65536:
         raise ConfigError("port must be between 1 and 65535")
