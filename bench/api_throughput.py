@@ -169,7 +169,8 @@ def hide_modules(where: Path) -> Path:
 class Bare:
     """``bare_api.py`` in a process of its own, on the same source snapshot."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, processes: int = 1) -> None:
+        self.processes = processes
         self.port = common.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
@@ -180,7 +181,11 @@ class Bare:
         port = str(self.port)
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [common.PYTHON, str(Path(__file__).with_name("bare_api.py")), "--port", port],
+                [
+                    common.PYTHON,
+                    str(Path(__file__).with_name("bare_api.py")),
+                    *("--port", port, "--processes", str(self.processes)),
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -217,6 +222,7 @@ class Servers:
     shop: common.Shop
     server: common.Bugbrain
     bare: Bare
+    bare_n: Bare | None  # the same with --bare-processes N, if asked
     key: str
     api: common.Api
     source: str  # hash of the src/ snapshot
@@ -230,6 +236,7 @@ def servers(
     without_speedups: bool,
     database_url: str,
     serve_args: list[str],
+    bare_processes: int = 1,
 ) -> Iterator[Servers]:
     """The demo shop, ``bugbrain serve`` (one worker, warm runners off) and the bare
     app, on one snapshot of the source, with a key; stopped on exit."""
@@ -250,15 +257,21 @@ def servers(
         server = common.Bugbrain(
             tmp / "data", workers=1, src=src, extra_env=extra, serve_args=serve_args
         )
-        bare = Bare({**common.with_src(src), "PYTHONPATH": path}, tmp / "bare.log")
+        bare_env = {**common.with_src(src), "PYTHONPATH": path}
+        bare = Bare(bare_env, tmp / "bare.log")
+        bare_n = Bare(bare_env, tmp / "bare_n.log", bare_processes) if bare_processes > 1 else None
         stack.callback(shop.stop)
         shop.start()
         stack.callback(server.stop)
         server.start()
         stack.callback(bare.stop)
         bare.start()
+        if bare_n is not None:
+            stack.callback(bare_n.stop)
+            bare_n.start()
         key = server.create_key()
-        yield Servers(shop, server, bare, key, common.Api(server.url, key), source, database)
+        api = common.Api(server.url, key)
+        yield Servers(shop, server, bare, bare_n, key, api, source, database)
 
 
 def main() -> int:
@@ -276,6 +289,13 @@ def main() -> int:
     parser.add_argument(
         "--serve-arg", action="append", default=[], help="extra `bugbrain serve` argument"
     )
+    parser.add_argument(
+        "--bare-processes",
+        type=int,
+        default=1,
+        help="also measure the bare app in N processes (bare-N; ratios stay to one: "
+        "for `--serve-arg=--api-processes=N`)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("needs wrk (apt-get install wrk)", file=sys.stderr)
@@ -289,7 +309,14 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, tmp, True)
         env = stack.enter_context(
-            servers(tmp, args.src, args.without_speedups, args.database_url, args.serve_arg)
+            servers(
+                tmp,
+                args.src,
+                args.without_speedups,
+                args.database_url,
+                args.serve_arg,
+                args.bare_processes,
+            )
         )
         source, database, key = env.source, env.database, env.key
         print(f"database: {database}; seeding {EXECUTIONS} executions …", flush=True)
@@ -304,7 +331,19 @@ def main() -> int:
             "list": (f"{server.url}/api/v1/executions?project_id={ids['project_id']}", 0),
             "results": (f"{server.url}/api/v1/executions/{ids['execution_id']}/results", 0),
         }
-        wanted = {"bare", *args.endpoints.split(",")}
+        if env.bare_n is not None:
+            assert env.bare_n.proc is not None
+            name = f"bare-{env.bare_n.processes}"
+            targets = {
+                "bare": targets["bare"],
+                name: (env.bare_n.url + "/bare", env.bare_n.proc.pid),
+                **targets,
+            }
+        wanted = {
+            "bare",
+            *(n for n in targets if n.startswith("bare-")),
+            *args.endpoints.split(","),
+        }
         targets = {
             name: (url, pid or server.proc.pid)
             for name, (url, pid) in targets.items()

@@ -6,6 +6,7 @@ before that function existed ran uvicorn with its defaults, as here).
 
     PYTHONPATH=<src snapshot> .venv/bin/python bench/bare_api.py --port P
         [--loop asyncio|uvloop] [--http h11|httptools]   # to compare uvicorn's choices
+        [--processes N]   # N uvicorn worker processes, as `bugbrain serve --api-processes N`
 """
 
 from __future__ import annotations
@@ -53,11 +54,17 @@ def main() -> int:
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--loop", help="override the event loop (asyncio, uvloop)")
     parser.add_argument("--http", help="override the HTTP implementation (h11, httptools)")
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     config = options(args.log_level)
     config.update({k: v for k, v in (("loop", args.loop), ("http", args.http)) if v})
     print(f"bare FastAPI on port {args.port}, uvicorn options {config}", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, **config)
+    if args.processes > 1:  # each process imports the app (this directory is on its path)
+        uvicorn.run(
+            "bare_api:app", host="127.0.0.1", port=args.port, workers=args.processes, **config
+        )
+    else:
+        uvicorn.run(app, host="127.0.0.1", port=args.port, **config)
     return 0
 
 

@@ -35,7 +35,10 @@ import api_throughput as at
 # stack containing one of the part's strings ("function (file:line)").
 PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("worker pool threads (claim loop, reaper)", ("bugbrain/worker/",)),
-    ("database: SQLAlchemy, the driver, transactions", ("sqlalchemy/", "psycopg", "asyncpg/", "bugbrain/db/")),
+    (
+        "database: SQLAlchemy, the driver, transactions",
+        ("sqlalchemy/", "psycopg", "asyncpg/", "bugbrain/db/"),
+    ),
     ("views: JSON-shaped dicts (execution_views)", ("bugbrain/services/execution_views.py",)),
     ("signing artifact URLs", ("bugbrain/artifacts/signing.py",)),
     ("pydantic: building, validating, serialising models", ("pydantic/", "pydantic_core")),

@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from bugbrain.api.errors import error_response
+from bugbrain.api.polled import direct_handler
 from bugbrain.errors import FieldError
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -67,7 +68,7 @@ def _refused(fields: list[str]) -> Response:
 
 class StrictJsonRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = direct_handler(self) or super().get_route_handler()
         # Only parameters the route reads: it ignores the others, NUL or not.
         declared = {param.alias for param in self.dependant.query_params}
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import RowMapping
 from bugbrain.api.context import AppContext
 from bugbrain.api.deps import KEYED, Auth, Ctx, app_ctx, authenticate
 from bugbrain.api.openapi import errors, location_header
+from bugbrain.api.polled import polled
 from bugbrain.api.reads import read
 from bugbrain.api.strict_json import StrictJsonRoute
 from bugbrain.artifacts.signing import signed_path
@@ -296,6 +297,7 @@ _EXECUTION_ERRORS = errors(401, (404, "No such execution in your workspace."))
     responses=_EXECUTION_ERRORS,
     openapi_extra=KEYED,
 )
+@polled
 async def get_execution(execution_id: str, request: Request) -> Response:
     auth = await authenticate(request)
     row = await read(app_ctx(request), executions.view, auth.workspace_id, execution_id)
@@ -315,6 +317,7 @@ def _status_reads(workspace_id: str, execution_id: str) -> Reads[tuple[Row, floa
     responses=_EXECUTION_ERRORS,
     openapi_extra=KEYED,
 )
+@polled
 async def get_status(execution_id: str, request: Request) -> Response:
     # Polled often: no dependency (api/deps.py), one query (two while a started
     # run has no finished test yet) on the event loop (api/reads.py), the
@@ -340,6 +343,7 @@ def _results_reads(
     responses=_EXECUTION_ERRORS,
     openapi_extra=KEYED,
 )
+@polled
 async def get_results(execution_id: str, request: Request) -> Response:
     auth = await authenticate(request)
     ctx = app_ctx(request)
@@ -360,6 +364,7 @@ def _heals_reads(workspace_id: str, execution_id: str) -> Reads[list[dict[str, A
     responses=_EXECUTION_ERRORS,
     openapi_extra=KEYED,
 )
+@polled
 async def get_heals(execution_id: str, request: Request) -> Response:
     """The elements this execution healed (plan setting ``healing: auto``)."""
     auth = await authenticate(request)
