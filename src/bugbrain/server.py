@@ -77,11 +77,11 @@ def _serve_processes(settings: Settings) -> None:
     load_or_create_secret(settings.data_dir, settings.secret_key)
     load_vault(settings.data_dir, settings.secrets_key)
     worker = EmbeddedWorker(engine, settings, open_store(settings)) if settings.workers else None
-    # The API processes build their settings from the environment: these,
-    # less the workers, which run here.
-    overrides = {"data_dir": settings.data_dir, "host": settings.host, "port": settings.port}
-    os.environ.update({ENV_PREFIX + k.upper(): str(v) for k, v in overrides.items()})
-    os.environ[ENV_PREFIX + "WORKERS"] = "0"
+    # The API processes build their settings from the environment: these
+    # (the command line's too); their workers run here, not there.
+    flags = {"data_dir": settings.data_dir, "host": settings.host, "port": settings.port}
+    flags |= {"workers": settings.workers, "api_processes": settings.api_processes}
+    os.environ.update({ENV_PREFIX + k.upper(): str(v) for k, v in flags.items()})
     log.info(
         "bugbrain on http://%s:%d (data dir %s, %d API processes, %d workers)",
         settings.host,
@@ -108,5 +108,6 @@ def _serve_processes(settings: Settings) -> None:
 
 
 def api_process_app() -> FastAPI:
-    """One of ``_serve_processes``'s API processes: settings from the environment."""
+    """One of ``_serve_processes``'s API processes: settings from the environment,
+    and no workers (the first process runs them)."""
     return create_app(load_settings(), start_workers=False)
